@@ -1,0 +1,306 @@
+package org.cnnspark.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.cnnspark.engine.layers.BatchNorm2d;
+import org.cnnspark.engine.layers.Conv2d;
+import org.cnnspark.engine.layers.Dropout;
+import org.cnnspark.engine.layers.Flatten;
+import org.cnnspark.engine.layers.Layer;
+import org.cnnspark.engine.layers.Linear;
+import org.cnnspark.engine.layers.Pool2d;
+import org.cnnspark.engine.layers.ReLU;
+
+/**
+ * A sequential architecture as text. The compact form is layers separated by spaces, each a name
+ * with optional arguments, positional first then key=value:
+ * <pre>
+ *   conv(OUT, K[, stride=1][, pad=0][, bias=true])   maxpool(K[, stride=K][, pad=0])
+ *   avgpool(K[, stride=K][, pad=0])   relu   flatten   dense(OUT[, bias=true])
+ *   dropout([p=0.5])   batchnorm[(eps=1e-5, momentum=0.1)]
+ * </pre>
+ * ({@code linear} = dense, {@code bn} = batchnorm, {@code padding} = pad.) The JSON form is
+ * {@code {"layers": [{"type": "conv", "out": 32, "kernel": 3, "pad": 1}, ...]}} or a bare array.
+ * The name {@code tutorial-cnn} stands for {@link #TUTORIAL_CNN}.
+ */
+public final class ModelSpec {
+  /** The PyTorch tutorial model this project grew from. */
+  public static final String TUTORIAL_CNN =
+      "conv(32,3,pad=1) relu maxpool(2) conv(64,3,pad=1) relu maxpool(2) flatten dense(128) relu dense(10)";
+
+  /** One layer: its type and its arguments by name. */
+  public record LayerSpec(String type, Map<String, String> args) {}
+
+  private static final Map<String, String[]> POSITIONAL = Map.of(
+      "conv", new String[] {"out", "kernel"},
+      "maxpool", new String[] {"kernel"},
+      "avgpool", new String[] {"kernel"},
+      "dense", new String[] {"out"},
+      "dropout", new String[] {"p"},
+      "batchnorm", new String[0],
+      "relu", new String[0],
+      "flatten", new String[0]);
+
+  private static final Map<String, String> ALIASES = Map.of(
+      "linear", "dense", "fc", "dense", "bn", "batchnorm", "conv2d", "conv",
+      "maxpool2d", "maxpool", "avgpool2d", "avgpool", "batchnorm2d", "batchnorm");
+
+  private final List<LayerSpec> layers;
+
+  private ModelSpec(List<LayerSpec> layers) {
+    if (layers.isEmpty()) {
+      throw new IllegalArgumentException("architecture has no layers: give e.g. 'tutorial-cnn' or '" + TUTORIAL_CNN + "'");
+    }
+    this.layers = List.copyOf(layers);
+    instantiate(); // validates every argument now, not at first use
+  }
+
+  public List<LayerSpec> layers() {
+    return layers;
+  }
+
+  /** Parses a name ({@code tutorial-cnn}), a compact spec string, or JSON. */
+  public static ModelSpec parse(String text) {
+    if (text == null || text.isBlank()) {
+      throw new IllegalArgumentException("empty architecture: give e.g. 'tutorial-cnn' or '" + TUTORIAL_CNN + "'");
+    }
+    String t = text.trim();
+    if (t.equalsIgnoreCase("tutorial-cnn")) {
+      t = TUTORIAL_CNN;
+    }
+    if (t.startsWith("{") || t.startsWith("[")) {
+      return parseJson(t);
+    }
+    return new ModelSpec(parseCompact(t));
+  }
+
+  private static List<LayerSpec> parseCompact(String t) {
+    List<LayerSpec> out = new ArrayList<>();
+    int i = 0;
+    int n = t.length();
+    while (i < n) {
+      while (i < n && Character.isWhitespace(t.charAt(i))) {
+        i++;
+      }
+      if (i >= n) {
+        break;
+      }
+      int start = i;
+      while (i < n && (Character.isLetterOrDigit(t.charAt(i)) || t.charAt(i) == '_')) {
+        i++;
+      }
+      String name = t.substring(start, i);
+      if (name.isEmpty()) {
+        throw new IllegalArgumentException("architecture: unexpected '" + t.charAt(i) + "' at position " + i + " in '" + t + "'");
+      }
+      String argText = "";
+      if (i < n && t.charAt(i) == '(') {
+        int close = t.indexOf(')', i);
+        if (close < 0) {
+          throw new IllegalArgumentException("architecture: '(' after '" + name + "' at position " + i + " is never closed in '" + t + "'");
+        }
+        argText = t.substring(i + 1, close);
+        i = close + 1;
+      }
+      if (i < n && !Character.isWhitespace(t.charAt(i))) {
+        throw new IllegalArgumentException("architecture: expected a space after '" + t.substring(start, i) + "' at position " + i + " in '" + t + "'");
+      }
+      out.add(layer(name, argText));
+    }
+    return out;
+  }
+
+  private static String canonicalType(String name) {
+    String type = name.toLowerCase(Locale.ROOT);
+    type = ALIASES.getOrDefault(type, type);
+    if (!POSITIONAL.containsKey(type)) {
+      throw new IllegalArgumentException("architecture: unknown layer '" + name + "'; known layers: conv, maxpool, avgpool, relu, flatten, dense, dropout, batchnorm");
+    }
+    return type;
+  }
+
+  private static LayerSpec layer(String name, String argText) {
+    String type = canonicalType(name);
+    String[] positional = POSITIONAL.get(type);
+    Map<String, String> args = new LinkedHashMap<>();
+    if (!argText.isBlank()) {
+      String[] parts = argText.split(",");
+      boolean sawNamed = false;
+      for (int k = 0; k < parts.length; k++) {
+        String p = parts[k].trim();
+        int eq = p.indexOf('=');
+        if (eq >= 0) {
+          sawNamed = true;
+          args.put(p.substring(0, eq).trim().toLowerCase(Locale.ROOT), p.substring(eq + 1).trim());
+        } else if (sawNamed) {
+          throw new IllegalArgumentException("architecture: in " + name + "(" + argText + "), positional argument '" + p + "' after a named one");
+        } else if (k < positional.length) {
+          args.put(positional[k], p);
+        } else {
+          throw new IllegalArgumentException("architecture: " + name + "(" + argText + ") has too many positional arguments; "
+              + type + " takes " + (positional.length == 0 ? "none" : String.join(", ", positional)));
+        }
+      }
+    }
+    return new LayerSpec(type, args);
+  }
+
+  private static ModelSpec parseJson(String t) {
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(t);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException("architecture JSON does not parse: " + e.getOriginalMessage());
+    }
+    JsonNode arr = root.isArray() ? root : root.get("layers");
+    if (arr == null || !arr.isArray()) {
+      throw new IllegalArgumentException("architecture JSON needs a \"layers\" array, e.g. {\"layers\": [{\"type\": \"conv\", \"out\": 32, \"kernel\": 3}]}");
+    }
+    List<LayerSpec> out = new ArrayList<>();
+    int idx = 0;
+    for (JsonNode node : arr) {
+      JsonNode type = node.get("type");
+      if (type == null || !type.isTextual()) {
+        throw new IllegalArgumentException("architecture JSON: layer " + idx + " has no \"type\" string: " + node);
+      }
+      Map<String, String> args = new LinkedHashMap<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> f = it.next();
+        if (!f.getKey().equals("type")) {
+          args.put(f.getKey().toLowerCase(Locale.ROOT), f.getValue().asText());
+        }
+      }
+      out.add(new LayerSpec(canonicalType(type.asText()), args));
+      idx++;
+    }
+    return new ModelSpec(out);
+  }
+
+  /** Fresh, unbound layer objects for this architecture (one set per network replica). */
+  public List<Layer> instantiate() {
+    List<Layer> out = new ArrayList<>();
+    for (LayerSpec s : layers) {
+      out.add(build(s));
+    }
+    return out;
+  }
+
+  private static Layer build(LayerSpec s) {
+    Args a = new Args(s);
+    Layer l = switch (s.type()) {
+      case "conv" -> {
+        int k = a.integer("kernel", -1);
+        int pad = a.has("padding") ? a.integer("padding", 0) : a.integer("pad", 0);
+        yield new Conv2d(a.integer("out", -1), k, a.integer("stride", 1), pad, a.bool("bias", true));
+      }
+      case "maxpool", "avgpool" -> {
+        int k = a.integer("kernel", -1);
+        int pad = a.has("padding") ? a.integer("padding", 0) : a.integer("pad", 0);
+        yield new Pool2d(s.type().equals("maxpool"), k, a.integer("stride", k), pad);
+      }
+      case "dense" -> new Linear(a.integer("out", -1), a.bool("bias", true));
+      case "dropout" -> new Dropout(a.real("p", 0.5));
+      case "batchnorm" -> new BatchNorm2d(a.real("eps", 1e-5), a.real("momentum", 0.1));
+      case "relu" -> new ReLU();
+      case "flatten" -> new Flatten();
+      default -> throw new IllegalArgumentException("architecture: unknown layer '" + s.type() + "'");
+    };
+    a.checkAllUsed();
+    return l;
+  }
+
+  /** Canonical compact form; parse(toString()) gives an equal spec. */
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder();
+    for (Layer l : instantiate()) {
+      if (sb.length() > 0) {
+        sb.append(' ');
+      }
+      sb.append(l.spec());
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ModelSpec m && m.toString().equals(toString());
+  }
+
+  @Override
+  public int hashCode() {
+    return toString().hashCode();
+  }
+
+  /** Typed access to one layer's arguments; refuses unknown names and bad numbers. */
+  private static final class Args {
+    private final LayerSpec spec;
+    private final java.util.Set<String> used = new java.util.HashSet<>();
+
+    Args(LayerSpec spec) {
+      this.spec = spec;
+    }
+
+    boolean has(String k) {
+      return spec.args().containsKey(k);
+    }
+
+    private String raw(String k) {
+      used.add(k);
+      return spec.args().get(k);
+    }
+
+    int integer(String k, int dflt) {
+      String v = raw(k);
+      if (v == null) {
+        if (dflt < 0) {
+          throw new IllegalArgumentException("architecture: " + spec.type() + " needs '" + k + "', e.g. "
+              + (spec.type().equals("conv") ? "conv(32,3,pad=1)" : spec.type().equals("dense") ? "dense(128)" : spec.type() + "(2)"));
+        }
+        return dflt;
+      }
+      try {
+        return Integer.parseInt(v);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("architecture: " + spec.type() + " argument " + k + "='" + v + "' is not an integer");
+      }
+    }
+
+    double real(String k, double dflt) {
+      String v = raw(k);
+      if (v == null) {
+        return dflt;
+      }
+      try {
+        return Double.parseDouble(v);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("architecture: " + spec.type() + " argument " + k + "='" + v + "' is not a number");
+      }
+    }
+
+    boolean bool(String k, boolean dflt) {
+      String v = raw(k);
+      if (v == null) {
+        return dflt;
+      }
+      if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
+        throw new IllegalArgumentException("architecture: " + spec.type() + " argument " + k + "='" + v + "' must be true or false");
+      }
+      return Boolean.parseBoolean(v);
+    }
+
+    void checkAllUsed() {
+      for (String k : spec.args().keySet()) {
+        if (!used.contains(k) && !(k.equals("padding") || k.equals("pad"))) {
+          throw new IllegalArgumentException("architecture: " + spec.type() + " has no argument '" + k + "'");
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,244 @@
+package org.cnnspark.engine;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.cnnspark.engine.kernels.Gemm;
+import org.cnnspark.engine.kernels.Kernels;
+import org.cnnspark.engine.layers.Layer;
+import org.cnnspark.engine.layers.ParamDef;
+
+/**
+ * A sequential network over one flat parameter buffer and one flat gradient buffer.
+ *
+ * <p>Layout of {@link #params()}: every trainable tensor first, in layer order (that prefix, of
+ * length {@link #trainableSize()}, is what gradients and optimizer state mirror), then the
+ * buffers such as BatchNorm running statistics. Names follow PyTorch's module naming for this
+ * family: conv1, conv2, ... for convolutions, fc1, ... for dense layers, bn1, ... for
+ * batch-norm, each with .weight and .bias (and .running_mean, .running_var, .num_batches_tracked).
+ */
+public final class Network {
+  private final ModelSpec spec;
+  private final Shape inputShape;
+  private final List<Layer> layers;
+  private final List<Shape> shapes;
+  private final String[] names;
+  private final List<ParamView> views;
+  private final int trainableSize;
+  private final int totalSize;
+  private final FloatBuffer params;
+  private final FloatBuffer grads;
+  private final Gemm gemm;
+
+  private Network(ModelSpec spec, Shape inputShape, Gemm gemm, FloatBuffer sharedParams) {
+    this.spec = spec;
+    this.inputShape = inputShape;
+    this.gemm = gemm;
+    this.layers = spec.instantiate();
+    this.shapes = inferShapes(spec, layers, inputShape);
+    this.names = new String[layers.size()];
+    Map<String, Integer> counters = new HashMap<>();
+    int trainable = 0;
+    int buffers = 0;
+    List<List<ParamDef>> defs = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      String fam = layers.get(i).family();
+      if (fam != null) {
+        names[i] = fam + counters.merge(fam, 1, Integer::sum);
+      }
+      List<ParamDef> d = layers.get(i).params(shapes.get(i));
+      defs.add(d);
+      for (ParamDef p : d) {
+        if (p.trainable()) {
+          trainable = Math.addExact(trainable, p.size());
+        } else {
+          buffers = Math.addExact(buffers, p.size());
+        }
+      }
+    }
+    this.trainableSize = trainable;
+    this.totalSize = Math.addExact(trainable, buffers);
+    this.params = sharedParams != null ? sharedParams : Buffers.allocate(totalSize);
+    this.grads = Buffers.allocate(trainableSize);
+    List<ParamView> v = new ArrayList<>();
+    int tOff = 0;
+    int bOff = trainableSize;
+    for (int i = 0; i < layers.size(); i++) {
+      List<ParamDef> d = defs.get(i);
+      int[] offs = new int[d.size()];
+      for (int j = 0; j < d.size(); j++) {
+        ParamDef p = d.get(j);
+        offs[j] = p.trainable() ? tOff : bOff;
+        v.add(new ParamView(names[i] + "." + p.suffix(), p.shape(), offs[j], p.size(), p.trainable()));
+        if (p.trainable()) {
+          tOff += p.size();
+        } else {
+          bOff += p.size();
+        }
+      }
+      layers.get(i).bind(shapes.get(i), params, grads, offs, gemm);
+    }
+    this.views = List.copyOf(v);
+  }
+
+  /** A new network with freshly initialised parameters, using this JVM's kernel backend. */
+  public static Network create(ModelSpec spec, Shape inputShape, Init init, long seed) {
+    return create(spec, inputShape, init, seed, Kernels.gemm());
+  }
+
+  public static Network create(ModelSpec spec, Shape inputShape, Init init, long seed, Gemm gemm) {
+    Network net = new Network(spec, inputShape, gemm, null);
+    net.initialize(init, seed);
+    return net;
+  }
+
+  /** Another network over the same parameter buffer with its own gradients and activations: one per thread. */
+  public Network replica() {
+    return new Network(spec, inputShape, gemm, params);
+  }
+
+  /** Refills every tensor; each tensor's numbers depend only on (seed, its index). */
+  public void initialize(Init init, long seed) {
+    int t = 0;
+    for (int i = 0; i < layers.size(); i++) {
+      List<ParamDef> d = layers.get(i).params(shapes.get(i));
+      for (ParamDef p : d) {
+        ParamView view = view(names[i] + "." + p.suffix());
+        init.fill(p, params, view.offset(), new SplittableRandom(Seeds.mix(seed, t++)));
+      }
+    }
+  }
+
+  private static List<Shape> inferShapes(ModelSpec spec, List<Layer> layers, Shape input) {
+    List<Shape> s = new ArrayList<>();
+    Shape cur = input;
+    StringBuilder trace = new StringBuilder("  input            ").append(input).append('\n');
+    for (Layer l : layers) {
+      s.add(cur);
+      try {
+        cur = l.outputShape(cur);
+      } catch (IllegalArgumentException e) {
+        trace.append(String.format("  %-16s %s   <- %s%n", l.spec(), "ERROR", e.getMessage()));
+        throw new IllegalArgumentException("architecture does not fit input " + input + ":\n" + trace
+            + "fix the layer marked ERROR (smaller kernel or stride, padding, fewer pooling layers) or the input shape");
+      }
+      trace.append(String.format("  %-16s %s%n", l.spec(), cur));
+    }
+    s.add(cur);
+    return s;
+  }
+
+  /** Forward over n examples in x (N, C, H, W); returns the logits (N, classes). */
+  public FloatBuffer forward(FloatBuffer x, int n, boolean training, long seed) {
+    FloatBuffer cur = x;
+    for (int i = 0; i < layers.size(); i++) {
+      Layer l = layers.get(i);
+      l.seed(Seeds.mix(seed, i));
+      cur = l.forward(cur, n, training);
+    }
+    return cur;
+  }
+
+  /** Backward from dLogits (N, classes); adds into {@link #grads()}. No input gradient is formed. */
+  public void backward(FloatBuffer dLogits, int n) {
+    FloatBuffer cur = dLogits;
+    for (int i = layers.size() - 1; i >= 0; i--) {
+      cur = layers.get(i).backward(cur, n, i > 0);
+    }
+  }
+
+  public void zeroGrads() {
+    Buffers.zero(grads, 0, trainableSize);
+  }
+
+  /** Layer table with output shapes and parameter counts, like {@code print(net)} plus shapes. */
+  public String summary() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format("%-4s %-8s %-22s %-14s %12s%n", "#", "name", "layer", "output", "params"));
+    sb.append(String.format("%-4s %-8s %-22s %-14s %12s%n", "", "", "input", inputShape, ""));
+    for (int i = 0; i < layers.size(); i++) {
+      int count = 0;
+      for (ParamView v : views) {
+        if (names[i] != null && v.name().startsWith(names[i] + ".") && v.trainable()) {
+          count += v.size();
+        }
+      }
+      sb.append(String.format("%-4d %-8s %-22s %-14s %12s%n", i, names[i] == null ? "" : names[i],
+          layers.get(i).spec(), shapes.get(i + 1), count == 0 ? "" : String.format("%,d", count)));
+    }
+    sb.append(String.format("trainable parameters: %,d   buffers: %,d   classes: %d%n",
+        trainableSize, totalSize - trainableSize, numClasses()));
+    return sb.toString();
+  }
+
+  public ParamView view(String name) {
+    for (ParamView v : views) {
+      if (v.name().equals(name)) {
+        return v;
+      }
+    }
+    throw new IllegalArgumentException("no parameter named '" + name + "'; this model has " + names());
+  }
+
+  public List<String> names() {
+    return views.stream().map(ParamView::name).toList();
+  }
+
+  public List<ParamView> views() {
+    return views;
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  public Shape inputShape() {
+    return inputShape;
+  }
+
+  public Shape outputShape() {
+    return shapes.get(shapes.size() - 1);
+  }
+
+  public int numClasses() {
+    return outputShape().size();
+  }
+
+  public List<Layer> layers() {
+    return layers;
+  }
+
+  public FloatBuffer params() {
+    return params;
+  }
+
+  public FloatBuffer grads() {
+    return grads;
+  }
+
+  public int trainableSize() {
+    return trainableSize;
+  }
+
+  public int totalSize() {
+    return totalSize;
+  }
+
+  public Gemm gemm() {
+    return gemm;
+  }
+
+  public float[] paramsArray() {
+    return Buffers.toArray(params, totalSize);
+  }
+
+  public void setParams(float[] values) {
+    if (values.length != totalSize) {
+      throw new IllegalArgumentException("parameter vector has " + values.length + " floats, this model needs " + totalSize);
+    }
+    params.put(0, values);
+  }
+}

@@ -1,0 +1,66 @@
+package org.cnnspark.engine.kernels;
+
+import java.util.Locale;
+import java.util.logging.Logger;
+
+/**
+ * Picks the kernel backend once per JVM: OpenBLAS when it loads, else pure Java, and logs
+ * exactly one line saying which and why. {@code -Dcnnspark.kernels=java|native|auto} overrides.
+ */
+public final class Kernels {
+  private static final Logger LOG = Logger.getLogger(Kernels.class.getName());
+  private static volatile Gemm selected;
+  private static volatile String reason;
+
+  private Kernels() {}
+
+  /** The backend this JVM uses. */
+  public static Gemm gemm() {
+    Gemm g = selected;
+    if (g == null) {
+      synchronized (Kernels.class) {
+        if (selected == null) {
+          selected = choose(System.getProperty("cnnspark.kernels", "auto"));
+          LOG.info(description());
+        }
+        g = selected;
+      }
+    }
+    return g;
+  }
+
+  /** One line: the backend and why it was chosen. */
+  public static String description() {
+    gemm();
+    return "cnn-spark kernels: " + selected.name() + " (" + reason + ")";
+  }
+
+  /** A fresh backend by name, for tests and benchmarks that compare them. */
+  public static Gemm byName(String name) {
+    return switch (name.toLowerCase(Locale.ROOT)) {
+      case "java" -> new JavaGemm();
+      case "native", "openblas" -> new OpenBlasGemm();
+      default -> throw new IllegalArgumentException("unknown kernel backend '" + name + "': use java or native");
+    };
+  }
+
+  private static Gemm choose(String wanted) {
+    switch (wanted.toLowerCase(Locale.ROOT)) {
+      case "java":
+        reason = "-Dcnnspark.kernels=java";
+        return new JavaGemm();
+      case "native":
+        reason = "-Dcnnspark.kernels=native";
+        return new OpenBlasGemm(); // asked for explicitly: fail loudly
+      default:
+        try {
+          Gemm g = new OpenBlasGemm();
+          reason = "native library loaded for " + System.getProperty("os.name") + "-" + System.getProperty("os.arch");
+          return g;
+        } catch (Throwable t) {
+          reason = "native OpenBLAS did not load (" + t + "); falling back to pure Java, expect ~20x slower training";
+          return new JavaGemm();
+        }
+    }
+  }
+}

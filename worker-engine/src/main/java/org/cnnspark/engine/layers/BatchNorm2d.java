@@ -1,0 +1,169 @@
+package org.cnnspark.engine.layers;
+
+import java.nio.FloatBuffer;
+import java.util.List;
+import org.cnnspark.engine.Shape;
+
+/**
+ * Batch normalisation over (N, H, W) per channel, as {@code nn.BatchNorm2d(C)} (eps 1e-5,
+ * momentum 0.1). x and y are (N, C, H, W); weight, bias, running_mean, running_var are (C).
+ * Training normalises with the batch mean and biased variance and moves the running statistics
+ * towards the batch mean and unbiased variance; eval uses the running statistics.
+ * Statistics are summed in double so they do not depend on the batch size's rounding.
+ */
+public final class BatchNorm2d extends Layer {
+  private final double eps;
+  private final double momentum;
+  private float[] mean;
+  private float[] invStd;
+  private boolean lastTraining;
+
+  public BatchNorm2d(double eps, double momentum) {
+    if (!(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
+      throw new IllegalArgumentException("batchnorm needs eps>0 and momentum in [0,1]; got eps=" + eps + ", momentum=" + momentum);
+    }
+    this.eps = eps;
+    this.momentum = momentum;
+  }
+
+  @Override
+  public String spec() {
+    return "batchnorm" + (eps == 1e-5 && momentum == 0.1 ? "" : "(eps=" + eps + ",momentum=" + momentum + ")");
+  }
+
+  @Override
+  public String family() {
+    return "bn";
+  }
+
+  @Override
+  public Shape outputShape(Shape in) {
+    return in;
+  }
+
+  @Override
+  public List<ParamDef> params(Shape in) {
+    int[] c = {in.c()};
+    return List.of(
+        new ParamDef("weight", c, true, ParamDef.Init.ONES, 0, 0),
+        new ParamDef("bias", c, true, ParamDef.Init.ZEROS, 0, 0),
+        new ParamDef("running_mean", c, false, ParamDef.Init.ZEROS, 0, 0),
+        new ParamDef("running_var", c, false, ParamDef.Init.ONES, 0, 0),
+        // PyTorch keeps an int64 count; a float holds it exactly up to 2^24 batches
+        new ParamDef("num_batches_tracked", new int[0], false, ParamDef.Init.ZEROS, 0, 0));
+  }
+
+  @Override
+  public FloatBuffer forward(FloatBuffer x, int n, boolean training) {
+    this.x = x;
+    lastTraining = training;
+    FloatBuffer y = outBuffer(n);
+    int c = in.c();
+    int hw = in.h() * in.w();
+    int m = n * hw;
+    if (mean == null) {
+      mean = new float[c];
+      invStd = new float[c];
+    }
+    int gamma = offsets[0];
+    int beta = offsets[1];
+    int rMean = offsets[2];
+    int rVar = offsets[3];
+    for (int ch = 0; ch < c; ch++) {
+      float mu;
+      float var;
+      if (training) {
+        double s = 0;
+        for (int img = 0; img < n; img++) {
+          int base = (img * c + ch) * hw;
+          for (int k = 0; k < hw; k++) {
+            s += x.get(base + k);
+          }
+        }
+        double dm = s / m;
+        double ss = 0;
+        for (int img = 0; img < n; img++) {
+          int base = (img * c + ch) * hw;
+          for (int k = 0; k < hw; k++) {
+            double d = x.get(base + k) - dm;
+            ss += d * d;
+          }
+        }
+        mu = (float) dm;
+        var = (float) (ss / m);
+        double unbiased = m > 1 ? ss / (m - 1) : ss;
+        params.put(rMean + ch, (float) ((1 - momentum) * params.get(rMean + ch) + momentum * dm));
+        params.put(rVar + ch, (float) ((1 - momentum) * params.get(rVar + ch) + momentum * unbiased));
+      } else {
+        mu = params.get(rMean + ch);
+        var = params.get(rVar + ch);
+      }
+      float is = (float) (1.0 / Math.sqrt(var + eps));
+      mean[ch] = mu;
+      invStd[ch] = is;
+      float g = params.get(gamma + ch);
+      float b = params.get(beta + ch);
+      for (int img = 0; img < n; img++) {
+        int base = (img * c + ch) * hw;
+        for (int k = 0; k < hw; k++) {
+          y.put(base + k, (x.get(base + k) - mu) * is * g + b);
+        }
+      }
+    }
+    if (training) {
+      int nb = offsets[4];
+      params.put(nb, params.get(nb) + 1f);
+    }
+    return y;
+  }
+
+  @Override
+  public FloatBuffer backward(FloatBuffer dy, int n, boolean needDx) {
+    int c = in.c();
+    int hw = in.h() * in.w();
+    int m = n * hw;
+    FloatBuffer dx = needDx ? dxBuffer(n) : null;
+    for (int ch = 0; ch < c; ch++) {
+      float mu = mean[ch];
+      float is = invStd[ch];
+      // dgamma = sum(dy * xhat), dbeta = sum(dy)
+      double sdy = 0;
+      double sdyx = 0;
+      for (int img = 0; img < n; img++) {
+        int base = (img * c + ch) * hw;
+        for (int k = 0; k < hw; k++) {
+          float g = dy.get(base + k);
+          sdy += g;
+          sdyx += g * (x.get(base + k) - mu) * is;
+        }
+      }
+      grads.put(offsets[0] + ch, grads.get(offsets[0] + ch) + (float) sdyx);
+      grads.put(offsets[1] + ch, grads.get(offsets[1] + ch) + (float) sdy);
+      if (!needDx) {
+        continue;
+      }
+      float g = params.get(offsets[0] + ch);
+      if (lastTraining) {
+        // dx = gamma * invstd / M * (M * dy - sum(dy) - xhat * sum(dy * xhat))
+        float a = (float) (sdy / m);
+        float b = (float) (sdyx / m);
+        for (int img = 0; img < n; img++) {
+          int base = (img * c + ch) * hw;
+          for (int k = 0; k < hw; k++) {
+            float xhat = (x.get(base + k) - mu) * is;
+            dx.put(base + k, g * is * (dy.get(base + k) - a - xhat * b));
+          }
+        }
+      } else {
+        // eval: y is affine in x with slope gamma * invstd
+        for (int img = 0; img < n; img++) {
+          int base = (img * c + ch) * hw;
+          for (int k = 0; k < hw; k++) {
+            dx.put(base + k, g * is * dy.get(base + k));
+          }
+        }
+      }
+    }
+    return dx;
+  }
+}

@@ -1,0 +1,85 @@
+package org.cnnspark.engine.layers;
+
+import java.nio.FloatBuffer;
+import java.util.List;
+import org.cnnspark.engine.Shape;
+import org.cnnspark.engine.kernels.Gemm;
+
+/**
+ * A layer of a sequential network, PyTorch semantics, NCHW activations in off-heap buffers.
+ *
+ * <p>Life cycle: the network calls {@link #outputShape} and {@link #params} while it lays out the
+ * flat buffers, then {@link #bind} once; after that {@code forward} and {@code backward} alternate.
+ * A layer owns its output and input-gradient buffers (sized for the largest batch seen) and keeps a
+ * reference to its last input for the backward pass. Backward <em>adds</em> into the parameter
+ * gradients; the caller zeroes them. One instance is used by one thread at a time.
+ */
+public abstract class Layer {
+  protected Shape in;
+  protected Shape out;
+  protected Gemm gemm;
+  /** Flat parameter and gradient buffers, and where each of this layer's tensors starts. */
+  protected FloatBuffer params;
+  protected FloatBuffer grads;
+  protected int[] offsets;
+  /** Output of the last forward, gradient w.r.t. the input of the last backward, last input. */
+  protected FloatBuffer y;
+  protected FloatBuffer dx;
+  protected FloatBuffer x;
+
+  /** Spec-string form of this layer, e.g. {@code conv(32,3,pad=1)}. */
+  public abstract String spec();
+
+  /** Name family for parameters: conv, fc, bn; null when the layer has no parameters. */
+  public String family() {
+    return null;
+  }
+
+  /** Output shape for an input shape; IllegalArgumentException saying why it cannot be built. */
+  public abstract Shape outputShape(Shape in);
+
+  /** The tensors this layer owns, in PyTorch's state_dict order. */
+  public List<ParamDef> params(Shape in) {
+    return List.of();
+  }
+
+  /** Binds to the flat buffers; offsets[i] is where params(in).get(i) starts. */
+  public void bind(Shape in, FloatBuffer params, FloatBuffer grads, int[] offsets, Gemm gemm) {
+    this.in = in;
+    this.out = outputShape(in);
+    this.params = params;
+    this.grads = grads;
+    this.offsets = offsets;
+    this.gemm = gemm;
+  }
+
+  public Shape in() {
+    return in;
+  }
+
+  public Shape out() {
+    return out;
+  }
+
+  /** Forward over n examples; returns the output buffer (valid until the next forward). */
+  public abstract FloatBuffer forward(FloatBuffer x, int n, boolean training);
+
+  /**
+   * Backward over the n examples of the last forward. Adds parameter gradients; returns dx
+   * (or null when {@code needDx} is false: the first layer's input needs no gradient).
+   */
+  public abstract FloatBuffer backward(FloatBuffer dy, int n, boolean needDx);
+
+  /** Seeds this layer's randomness for the next forward (dropout); others ignore it. */
+  public void seed(long seed) {}
+
+  protected FloatBuffer outBuffer(int n) {
+    y = org.cnnspark.engine.Buffers.ensure(y, (long) n * out.size());
+    return y;
+  }
+
+  protected FloatBuffer dxBuffer(int n) {
+    dx = org.cnnspark.engine.Buffers.ensure(dx, (long) n * in.size());
+    return dx;
+  }
+}
