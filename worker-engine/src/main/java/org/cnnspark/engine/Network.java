@@ -82,7 +82,36 @@ public final class Network {
       layers.get(i).bind(shapes.get(i), params, grads, offs, gemm);
     }
     this.views = List.copyOf(v);
+    fuseEpilogues();
   }
+
+  /** Lets each convolution apply a following ReLU and max pool itself (see Conv2d). */
+  private void fuseEpilogues() {
+    if (!FUSE) {
+      return;
+    }
+    for (int i = 0; i < layers.size(); i++) {
+      if (!(layers.get(i) instanceof org.cnnspark.engine.layers.Conv2d conv)) {
+        continue;
+      }
+      int j = i + 1;
+      boolean relu = j < layers.size() && layers.get(j) instanceof org.cnnspark.engine.layers.ReLU;
+      if (relu) {
+        layers.get(j++).setFused(true);
+      }
+      int poolK = 0;
+      int poolS = 0;
+      if (j < layers.size() && layers.get(j) instanceof org.cnnspark.engine.layers.Pool2d p && p.fusable()) {
+        p.setFused(true);
+        poolK = p.kernel();
+        poolS = p.stride();
+      }
+      conv.fuse(relu, poolK, poolS);
+    }
+  }
+
+  /** -Dcnnspark.fuse=false runs every layer on its own (for parity tests and profiling). */
+  static boolean FUSE = !"false".equals(System.getProperty("cnnspark.fuse"));
 
   /** A new network with freshly initialised parameters, using this JVM's kernel backend. */
   public static Network create(ModelSpec spec, Shape inputShape, Init init, long seed) {
@@ -97,7 +126,13 @@ public final class Network {
 
   /** Another network over the same parameter buffer with its own gradients and activations: one per thread. */
   public Network replica() {
-    return new Network(spec, inputShape, gemm, params);
+    Network r = new Network(spec, inputShape, gemm, params);
+    for (Layer l : r.layers) {
+      if (l instanceof org.cnnspark.engine.layers.BatchNorm2d bn) {
+        bn.trackRunningStats(false);
+      }
+    }
+    return r;
   }
 
   /** Refills every tensor; each tensor's numbers depend only on (seed, its index). */

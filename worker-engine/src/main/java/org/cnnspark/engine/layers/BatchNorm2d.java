@@ -17,6 +17,7 @@ public final class BatchNorm2d extends Layer {
   private float[] mean;
   private float[] invStd;
   private boolean lastTraining;
+  private boolean trackRunningStats = true;
 
   public BatchNorm2d(double eps, double momentum) {
     if (!(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
@@ -24,6 +25,14 @@ public final class BatchNorm2d extends Layer {
     }
     this.eps = eps;
     this.momentum = momentum;
+  }
+
+  /**
+   * Off for the extra replicas of a multi-threaded trainer: they share the parameter buffer, so
+   * only the first shard's replica moves the running statistics (like DDP without SyncBatchNorm).
+   */
+  public void trackRunningStats(boolean on) {
+    trackRunningStats = on;
   }
 
   @Override
@@ -92,8 +101,10 @@ public final class BatchNorm2d extends Layer {
         mu = (float) dm;
         var = (float) (ss / m);
         double unbiased = m > 1 ? ss / (m - 1) : ss;
-        params.put(rMean + ch, (float) ((1 - momentum) * params.get(rMean + ch) + momentum * dm));
-        params.put(rVar + ch, (float) ((1 - momentum) * params.get(rVar + ch) + momentum * unbiased));
+        if (trackRunningStats) {
+          params.put(rMean + ch, (float) ((1 - momentum) * params.get(rMean + ch) + momentum * dm));
+          params.put(rVar + ch, (float) ((1 - momentum) * params.get(rVar + ch) + momentum * unbiased));
+        }
       } else {
         mu = params.get(rMean + ch);
         var = params.get(rVar + ch);
@@ -110,7 +121,7 @@ public final class BatchNorm2d extends Layer {
         }
       }
     }
-    if (training) {
+    if (training && trackRunningStats) {
       int nb = offsets[4];
       params.put(nb, params.get(nb) + 1f);
     }

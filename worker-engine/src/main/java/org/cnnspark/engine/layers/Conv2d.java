@@ -5,18 +5,24 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cnnspark.engine.Buffers;
 import org.cnnspark.engine.Shape;
+import org.cnnspark.engine.kernels.Gemm;
 
 /**
  * 2-D convolution, as {@code nn.Conv2d(C, OC, K, stride, padding, bias)}.
  * x is (N, C, H, W), weight is (OC, C, K, K), bias is (OC), y is (N, OC, HO, WO).
  *
- * <p>Per image, the input is copied once into a zero-padded plane per channel (Hp x Wp plus K-1
- * floats of slack), and the output is computed on a "grid": for stride 1 the grid is HO rows of
- * Wp columns, so each im2col row is ONE contiguous copy of the padded input, shifted by
- * {@code ki*Wp + kj}; the Wp-WO extra columns per row are computed and dropped. For stride > 1 the
- * grid is HO x WO and im2col gathers element by element. One GEMM per image then does the work.
+ * <p>Per image, the input is copied into zero-padded planes (Hp x Wp plus K-1 floats of slack
+ * per channel) and the output is computed on a "grid": for stride 1 the grid is HO rows of Wp
+ * columns, so each im2col row is ONE contiguous copy of the padded input shifted by
+ * {@code ki*Wp + kj}; the Wp-WO extra columns per row are computed and dropped. For stride > 1
+ * the grid is HO x WO and im2col gathers element by element. One GEMM per image does the work.
  * Backward for stride 1 needs no col2im: dXp += W_tap^T dY on the same shifted views, one GEMM
- * per kernel tap. The slack keeps those shifted views of different channels from overlapping.
+ * per kernel tap; the slack keeps the shifted views of neighbouring channels from overlapping.
+ *
+ * <p>Fused epilogue: when the network follows this layer with ReLU and/or a max pool without
+ * padding, this layer applies them while the image's output is still in cache, and those layers
+ * pass data through. The result is the same as running them separately: max(relu(v)) =
+ * relu(max(v)), and ties keep PyTorch's first maximum.
  */
 public final class Conv2d extends Layer {
   private final int outChannels;
@@ -31,14 +37,28 @@ public final class Conv2d extends Layer {
   private int gridW;
   private int grid;
   private int ckk;
-  /** Per-image scratch: padded input, im2col columns, output grid, and the backward twins. */
-  private FloatBuffer xp;
+  /** Fused epilogue: relu, and max pool kernel/stride (0 = none); final output shape. */
+  private boolean fuseRelu;
+  private int poolK;
+  private int poolS;
+  private Shape finalOut;
+  /** argmax of each pooled output as a grid index, or -1 when ReLU zeroed it. */
+  private int[] argmax;
+
+  // per-image scratch: heap tiles for element-wise work, direct buffers as GEMM operands
+  private float[] xpTile;
+  private float[] gridTile;
+  private float[] outTile;
   private FloatBuffer cols;
   private FloatBuffer yg;
   private FloatBuffer dyg;
   private FloatBuffer dxp;
   private FloatBuffer dcols;
   private FloatBuffer wTap;
+  private float[] dcolsTile;
+  private float[] gatherTile;
+  private float[] dyTile;
+  private float[] yTile;
 
   public Conv2d(int outChannels, int kernel, int stride, int pad, boolean bias) {
     if (outChannels <= 0 || kernel <= 0 || stride <= 0 || pad < 0) {
@@ -99,7 +119,7 @@ public final class Conv2d extends Layer {
   }
 
   @Override
-  public void bind(Shape in, FloatBuffer params, FloatBuffer grads, int[] offsets, org.cnnspark.engine.kernels.Gemm gemm) {
+  public void bind(Shape in, FloatBuffer params, FloatBuffer grads, int[] offsets, Gemm gemm) {
     super.bind(in, params, grads, offsets, gemm);
     hp = in.h() + 2 * pad;
     wp = in.w() + 2 * pad;
@@ -107,12 +127,34 @@ public final class Conv2d extends Layer {
     gridW = stride == 1 ? wp : out.w();
     grid = out.h() * gridW;
     ckk = in.c() * kernel * kernel;
-    xp = Buffers.allocate((long) in.c() * plane);
+    xpTile = new float[in.c() * plane];
+    gridTile = new float[outChannels * grid];
     cols = Buffers.allocate((long) ckk * grid);
     yg = Buffers.allocate((long) outChannels * grid);
+    finalOut = out;
   }
 
-  /** Copies image n of x into the zero-padded planes xp (borders stay zero from allocation). */
+  /** Takes over a following ReLU and/or max pool (kernel poolK, stride poolS, no padding). */
+  public void fuse(boolean relu, int poolK, int poolS) {
+    this.fuseRelu = relu;
+    this.poolK = poolK;
+    this.poolS = poolS;
+    finalOut = poolK == 0 ? out
+        : new Shape(outChannels, (out.h() - poolK) / poolS + 1, (out.w() - poolK) / poolS + 1);
+  }
+
+  /** Shape of what forward returns: the conv output, or after the fused pool. */
+  public Shape finalOut() {
+    return finalOut;
+  }
+
+  @Override
+  protected FloatBuffer outBuffer(int n) {
+    y = Buffers.ensure(y, (long) n * finalOut.size());
+    return y;
+  }
+
+  /** Copies image n of x into the zero-padded planes xpTile (borders stay zero). */
   private void padInput(FloatBuffer x, int n) {
     int c = in.c();
     int h = in.h();
@@ -120,31 +162,37 @@ public final class Conv2d extends Layer {
     int base = n * in.size();
     for (int ch = 0; ch < c; ch++) {
       for (int i = 0; i < h; i++) {
-        xp.put(ch * plane + (i + pad) * wp + pad, x, base + (ch * h + i) * w, w);
+        x.get(base + (ch * h + i) * w, xpTile, ch * plane + (i + pad) * wp + pad, w);
       }
     }
   }
 
-  /** cols (CKK, grid) from xp; row (c, ki, kj) reads xp shifted by the tap. */
+  /** cols (CKK, grid) from the padded input; row (c, ki, kj) is the input shifted by the tap. */
   private void im2col() {
     int c = in.c();
     int ho = out.h();
     int wo = out.w();
     int row = 0;
+    float[] gather = null;
+    if (stride != 1) {
+      gatherTile = tile(gatherTile, grid);
+      gather = gatherTile;
+    }
     for (int ch = 0; ch < c; ch++) {
       for (int ki = 0; ki < kernel; ki++) {
         for (int kj = 0; kj < kernel; kj++, row++) {
           int src = ch * plane + ki * wp + kj;
           if (stride == 1) {
-            cols.put(row * grid, xp, src, grid);
+            cols.put(row * grid, xpTile, src, grid);
           } else {
-            int dst = row * grid;
+            int d = 0;
             for (int i = 0; i < ho; i++) {
               int s = src + i * stride * wp;
               for (int j = 0; j < wo; j++) {
-                cols.put(dst++, xp.get(s + j * stride));
+                gather[d++] = xpTile[s + j * stride];
               }
             }
+            cols.put(row * grid, gather, 0, grid);
           }
         }
       }
@@ -159,25 +207,73 @@ public final class Conv2d extends Layer {
     int ho = this.out.h();
     int wo = this.out.w();
     int hw = ho * wo;
-    int w = offsets[0];
+    int outSize = finalOut.size();
+    outTile = tile(outTile, outSize);
+    if (poolK > 0) {
+      argmax = argmax != null && argmax.length >= n * outSize ? argmax : new int[n * outSize];
+    }
+    float[] g = gridTile;
     for (int img = 0; img < n; img++) {
       padInput(x, img);
       im2col();
       // yg (OC, grid) = weight (OC, CKK) * cols (CKK, grid)
-      gemm.sgemm(false, false, oc, grid, ckk, 1f, params, w, ckk, cols, 0, grid, 0f, yg, 0, grid);
-      int base = img * this.out.size();
+      gemm.sgemm(false, false, oc, grid, ckk, 1f, params, offsets[0], ckk, cols, 0, grid, 0f, yg, 0, grid);
+      yg.get(0, g, 0, oc * grid);
       for (int o = 0; o < oc; o++) {
         float b = bias ? params.get(offsets[1] + o) : 0f;
+        int go = o * grid;
         for (int i = 0; i < ho; i++) {
-          int g = o * grid + i * gridW;
-          int d = base + o * hw + i * wo;
+          int r = go + i * gridW;
           for (int j = 0; j < wo; j++) {
-            out.put(d + j, yg.get(g + j) + b);
+            g[r + j] += b;
           }
+        }
+        if (poolK == 0) {
+          int d = o * hw;
+          for (int i = 0; i < ho; i++) {
+            int r = go + i * gridW;
+            for (int j = 0; j < wo; j++) {
+              float v = g[r + j];
+              outTile[d + i * wo + j] = fuseRelu && !(v > 0f) ? 0f : v;
+            }
+          }
+        } else {
+          pool(g, go, o, img * outSize);
+        }
+      }
+      out.put(img * outSize, outTile, 0, outSize);
+    }
+    return out;
+  }
+
+  /** Max pool (with fused ReLU) of channel o's grid into outTile, recording argmax grid indices. */
+  private void pool(float[] g, int go, int o, int argBase) {
+    int po = finalOut.h();
+    int qo = finalOut.w();
+    int d = o * po * qo;
+    for (int pi = 0; pi < po; pi++) {
+      for (int pj = 0; pj < qo; pj++, d++) {
+        int best = go + pi * poolS * gridW + pj * poolS;
+        float m = g[best];
+        for (int a = 0; a < poolK; a++) {
+          int r = go + (pi * poolS + a) * gridW + pj * poolS;
+          for (int b = 0; b < poolK; b++) {
+            float v = g[r + b];
+            if (v > m || (v != v && m == m)) { // first maximum; NaN wins, as in PyTorch
+              m = v;
+              best = r + b;
+            }
+          }
+        }
+        if (fuseRelu && !(m > 0f)) {
+          outTile[d] = m != m ? m : 0f;
+          argmax[argBase + d] = -1;
+        } else {
+          outTile[d] = m;
+          argmax[argBase + d] = best;
         }
       }
     }
-    return out;
   }
 
   @Override
@@ -188,50 +284,94 @@ public final class Conv2d extends Layer {
     int wo = out.w();
     int hw = ho * wo;
     int kk = kernel * kernel;
+    int outSize = finalOut.size();
     dyg = Buffers.ensure(dyg, (long) oc * grid);
-    Buffers.zero(dyg, 0, oc * grid); // the dropped grid columns must stay zero
+    float[] g = gridTile;
+    dyTile = tile(dyTile, outSize);
+    float[] dyTile = this.dyTile;
     FloatBuffer dxOut = needDx ? dxBuffer(n) : null;
     if (needDx) {
       dxp = Buffers.ensure(dxp, (long) c * plane);
       if (stride == 1) {
         // wTap[t] (OC, C) = weight[:, :, ki, kj], the per-tap slices of the weight
         wTap = Buffers.ensure(wTap, (long) kk * oc * c);
-        int w = offsets[0];
+        float[] w = new float[oc * c * kk];
+        params.get(offsets[0], w, 0, w.length);
+        float[] t = new float[w.length];
         for (int o = 0; o < oc; o++) {
           for (int ch = 0; ch < c; ch++) {
-            for (int t = 0; t < kk; t++) {
-              wTap.put((t * oc + o) * c + ch, params.get(w + (o * c + ch) * kk + t));
+            for (int k = 0; k < kk; k++) {
+              t[(k * oc + o) * c + ch] = w[(o * c + ch) * kk + k];
             }
           }
         }
+        wTap.put(0, t);
       } else {
         dcols = Buffers.ensure(dcols, (long) ckk * grid);
       }
     }
+    double[] db = new double[oc];
     for (int img = 0; img < n; img++) {
-      int base = img * out.size();
-      for (int o = 0; o < oc; o++) {
-        double db = 0;
-        for (int i = 0; i < ho; i++) {
-          int g = o * grid + i * gridW;
-          int s = base + o * hw + i * wo;
-          for (int j = 0; j < wo; j++) {
-            float v = dy.get(s + j);
-            dyg.put(g + j, v);
-            db += v;
+      dy.get(img * outSize, dyTile, 0, outSize);
+      java.util.Arrays.fill(g, 0, oc * grid, 0f); // dropped grid columns must stay zero
+      if (poolK > 0) {
+        int argBase = img * outSize;
+        for (int d = 0; d < outSize; d++) {
+          int a = argmax[argBase + d];
+          if (a >= 0) {
+            g[a] += dyTile[d];
           }
         }
-        if (bias) {
-          int bo = offsets[1] + o;
-          grads.put(bo, grads.get(bo) + (float) db);
+      } else {
+        int yBase = img * outSize;
+        for (int o = 0; o < oc; o++) {
+          for (int i = 0; i < ho; i++) {
+            int r = o * grid + i * gridW;
+            int s = o * hw + i * wo;
+            for (int j = 0; j < wo; j++) {
+              g[r + j] = dyTile[s + j];
+            }
+          }
+        }
+        if (fuseRelu) {
+          yTile = tile(yTile, outSize);
+          float[] yTile = this.yTile;
+          y.get(yBase, yTile, 0, outSize);
+          for (int o = 0; o < oc; o++) {
+            for (int i = 0; i < ho; i++) {
+              int r = o * grid + i * gridW;
+              int s = o * hw + i * wo;
+              for (int j = 0; j < wo; j++) {
+                if (!(yTile[s + j] > 0f)) {
+                  g[r + j] = 0f;
+                }
+              }
+            }
+          }
         }
       }
+      if (bias) {
+        for (int o = 0; o < oc; o++) {
+          double s = 0;
+          for (int q = o * grid, e = q + grid; q < e; q++) {
+            s += g[q];
+          }
+          db[o] += s;
+        }
+      }
+      dyg.put(0, g, 0, oc * grid);
       padInput(x, img);
       im2col();
       // dWeight (OC, CKK) += dyg (OC, grid) * cols^T (grid, CKK)
       gemm.sgemm(false, true, oc, ckk, grid, 1f, dyg, 0, grid, cols, 0, grid, 1f, grads, offsets[0], ckk);
       if (needDx) {
         backwardInput(dxOut, img);
+      }
+    }
+    if (bias) {
+      for (int o = 0; o < oc; o++) {
+        int bo = offsets[1] + o;
+        grads.put(bo, grads.get(bo) + (float) db[o]);
       }
     }
     return dxOut;
@@ -243,8 +383,9 @@ public final class Conv2d extends Layer {
     int c = in.c();
     int ho = out.h();
     int wo = out.w();
-    Buffers.zero(dxp, 0, c * plane);
+    float[] xp = xpTile; // reused as the dxp tile: padInput runs again before the next use
     if (stride == 1) {
+      Buffers.zero(dxp, 0, c * plane);
       for (int ki = 0; ki < kernel; ki++) {
         for (int kj = 0; kj < kernel; kj++) {
           int t = ki * kernel + kj;
@@ -252,20 +393,24 @@ public final class Conv2d extends Layer {
           gemm.sgemm(true, false, c, grid, oc, 1f, wTap, t * oc * c, c, dyg, 0, grid, 1f, dxp, ki * wp + kj, plane);
         }
       }
+      dxp.get(0, xp, 0, c * plane);
     } else {
       // dcols (CKK, grid) = weight^T (CKK, OC) * dyg (OC, grid), then scatter-add (col2im)
       gemm.sgemm(true, false, ckk, grid, oc, 1f, params, offsets[0], ckk, dyg, 0, grid, 0f, dcols, 0, grid);
+      dcolsTile = tile(dcolsTile, ckk * grid);
+      float[] dc = dcolsTile;
+      dcols.get(0, dc, 0, ckk * grid);
+      java.util.Arrays.fill(xp, 0f);
       int row = 0;
+      int src = 0;
       for (int ch = 0; ch < c; ch++) {
         for (int ki = 0; ki < kernel; ki++) {
           for (int kj = 0; kj < kernel; kj++, row++) {
             int dst = ch * plane + ki * wp + kj;
-            int src = row * grid;
             for (int i = 0; i < ho; i++) {
               int d = dst + i * stride * wp;
               for (int j = 0; j < wo; j++) {
-                int k = d + j * stride;
-                dxp.put(k, dxp.get(k) + dcols.get(src++));
+                xp[d + j * stride] += dc[src++];
               }
             }
           }
@@ -277,8 +422,10 @@ public final class Conv2d extends Layer {
     int base = img * in.size();
     for (int ch = 0; ch < c; ch++) {
       for (int i = 0; i < h; i++) {
-        dxOut.put(base + (ch * h + i) * w, dxp, ch * plane + (i + pad) * wp + pad, w);
+        dxOut.put(base + (ch * h + i) * w, xp, ch * plane + (i + pad) * wp + pad, w);
       }
     }
+    // padInput only writes the interior: restore the zero borders it relies on
+    java.util.Arrays.fill(xp, 0f);
   }
 }

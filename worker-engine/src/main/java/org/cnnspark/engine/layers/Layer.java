@@ -73,6 +73,26 @@ public abstract class Layer {
   /** Seeds this layer's randomness for the next forward (dropout); others ignore it. */
   public void seed(long seed) {}
 
+  /**
+   * Element-wise loops run on heap arrays: C2 vectorises them, while every get/put on a direct
+   * buffer costs ~1 ns. Layers move data between the two with bulk copies (memcpy) of one
+   * cache-resident tile at a time.
+   */
+  protected static float[] tile(float[] t, int n) {
+    return t != null && t.length >= n ? t : new float[n];
+  }
+
+  /** True when a neighbouring layer does this layer's work (see Conv2d's fused epilogue). */
+  protected boolean fused;
+
+  public void setFused(boolean fused) {
+    this.fused = fused;
+  }
+
+  public boolean isFused() {
+    return fused;
+  }
+
   protected FloatBuffer outBuffer(int n) {
     y = org.cnnspark.engine.Buffers.ensure(y, (long) n * out.size());
     return y;

@@ -29,6 +29,19 @@ public final class Pool2d extends Layer {
     this.pad = pad;
   }
 
+  /** A convolution can take this pool over: max pooling without padding. */
+  public boolean fusable() {
+    return max && pad == 0;
+  }
+
+  public int kernel() {
+    return kernel;
+  }
+
+  public int stride() {
+    return stride;
+  }
+
   @Override
   public String spec() {
     StringBuilder sb = new StringBuilder(max ? "maxpool(" : "avgpool(").append(kernel);
@@ -53,6 +66,9 @@ public final class Pool2d extends Layer {
 
   @Override
   public FloatBuffer forward(FloatBuffer x, int n, boolean training) {
+    if (fused) {
+      return x;
+    }
     FloatBuffer y = outBuffer(n);
     int h = in.h();
     int w = in.w();
@@ -106,6 +122,9 @@ public final class Pool2d extends Layer {
   public FloatBuffer backward(FloatBuffer dy, int n, boolean needDx) {
     if (!needDx) {
       return null;
+    }
+    if (fused) {
+      return dy;
     }
     FloatBuffer dx = dxBuffer(n);
     org.cnnspark.engine.Buffers.zero(dx, 0, n * in.size());

@@ -18,6 +18,9 @@ public final class ReLU extends Layer {
 
   @Override
   public FloatBuffer forward(FloatBuffer x, int n, boolean training) {
+    if (fused) {
+      return x;
+    }
     FloatBuffer y = outBuffer(n);
     int len = n * in.size();
     for (int i = 0; i < len; i++) {
@@ -31,6 +34,9 @@ public final class ReLU extends Layer {
   public FloatBuffer backward(FloatBuffer dy, int n, boolean needDx) {
     if (!needDx) {
       return null;
+    }
+    if (fused) {
+      return dy;
     }
     FloatBuffer dx = dxBuffer(n);
     int len = n * in.size();
