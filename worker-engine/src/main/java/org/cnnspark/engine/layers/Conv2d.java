@@ -14,10 +14,11 @@ import org.cnnspark.engine.kernels.Gemm;
  * <p>Per image, the input is copied into zero-padded planes (Hp x Wp plus K-1 floats of slack
  * per channel) and the output is computed on a "grid": for stride 1 the grid is HO rows of Wp
  * columns, so each im2col row is ONE contiguous copy of the padded input shifted by
- * {@code ki*Wp + kj}; the Wp-WO extra columns per row are computed and dropped. For stride > 1
- * the grid is HO x WO and im2col gathers element by element. One GEMM per image does the work.
- * Backward for stride 1 needs no col2im: dXp += W_tap^T dY on the same shifted views, one GEMM
- * per kernel tap; the slack keeps the shifted views of neighbouring channels from overlapping.
+ * {@code ki*Wp + kj}; the Wp-WO extra columns per row are computed and dropped (their input
+ * gradient is zero, so col2im may add them anywhere). For stride > 1 the grid is HO x WO and
+ * im2col gathers element by element. Images are processed in chunks whose grids sit side by side
+ * in one GEMM operand ({@link #TARGET_COLUMNS} columns), because OpenBLAS is far from its peak on
+ * one small image; the chunking depends only on the batch size, so results are reproducible.
  *
  * <p>Fused epilogue: when the network follows this layer with ReLU and/or a max pool without
  * padding, this layer applies them while the image's output is still in cache, and those layers
@@ -25,6 +26,9 @@ import org.cnnspark.engine.kernels.Gemm;
  * relu(max(v)), and ties keep PyTorch's first maximum.
  */
 public final class Conv2d extends Layer {
+  /** GEMM width to aim for when chunking images: wide enough for OpenBLAS, small enough for L2/L3. */
+  static final int TARGET_COLUMNS = 2048;
+
   private final int outChannels;
   private final int kernel;
   private final int stride;
@@ -37,28 +41,24 @@ public final class Conv2d extends Layer {
   private int gridW;
   private int grid;
   private int ckk;
+  private int chunk;
   /** Fused epilogue: relu, and max pool kernel/stride (0 = none); final output shape. */
   private boolean fuseRelu;
   private int poolK;
   private int poolS;
   private Shape finalOut;
-  /** argmax of each pooled output as a grid index, or -1 when ReLU zeroed it. */
+  /** argmax of each pooled output as an index into its chunk's grid tile, or that tile's sink slot. */
   private int[] argmax;
 
-  // per-image scratch: heap tiles for element-wise work, direct buffers as GEMM operands
+  // scratch: heap tiles for element-wise work, direct buffers as GEMM operands
   private float[] xpTile;
   private float[] gridTile;
   private float[] outTile;
+  private float[] gatherTile;
+  private float[] dcolsTile;
   private FloatBuffer cols;
   private FloatBuffer yg;
-  private FloatBuffer dyg;
-  private FloatBuffer dxp;
   private FloatBuffer dcols;
-  private FloatBuffer wTap;
-  private float[] dcolsTile;
-  private float[] gatherTile;
-  private float[] dyTile;
-  private float[] yTile;
 
   public Conv2d(int outChannels, int kernel, int stride, int pad, boolean bias) {
     if (outChannels <= 0 || kernel <= 0 || stride <= 0 || pad < 0) {
@@ -127,10 +127,8 @@ public final class Conv2d extends Layer {
     gridW = stride == 1 ? wp : out.w();
     grid = out.h() * gridW;
     ckk = in.c() * kernel * kernel;
+    chunk = Math.max(1, TARGET_COLUMNS / grid);
     xpTile = new float[in.c() * plane];
-    gridTile = new float[outChannels * grid];
-    cols = Buffers.allocate((long) ckk * grid);
-    yg = Buffers.allocate((long) outChannels * grid);
     finalOut = out;
   }
 
@@ -154,6 +152,15 @@ public final class Conv2d extends Layer {
     return y;
   }
 
+  /** Sizes the chunk scratch for chunks of up to nb images. */
+  private void ensureScratch(int nb) {
+    long cw = (long) nb * grid;
+    cols = Buffers.ensure(cols, ckk * cw);
+    yg = Buffers.ensure(yg, outChannels * cw);
+    gridTile = tile(gridTile, (int) (outChannels * cw) + 1); // +1: the pool's sink slot
+    outTile = tile(outTile, finalOut.size());
+  }
+
   /** Copies image n of x into the zero-padded planes xpTile (borders stay zero). */
   private void padInput(FloatBuffer x, int n) {
     int c = in.c();
@@ -167,36 +174,44 @@ public final class Conv2d extends Layer {
     }
   }
 
-  /** cols (CKK, grid) from the padded input; row (c, ki, kj) is the input shifted by the tap. */
-  private void im2col() {
+  /** cols rows (c, ki, kj), columns [col, col + grid): the padded image shifted by the tap. */
+  private void im2col(int col, int ld) {
     int c = in.c();
     int ho = out.h();
     int wo = out.w();
     int row = 0;
-    float[] gather = null;
     if (stride != 1) {
       gatherTile = tile(gatherTile, grid);
-      gather = gatherTile;
     }
     for (int ch = 0; ch < c; ch++) {
       for (int ki = 0; ki < kernel; ki++) {
         for (int kj = 0; kj < kernel; kj++, row++) {
           int src = ch * plane + ki * wp + kj;
           if (stride == 1) {
-            cols.put(row * grid, xpTile, src, grid);
+            cols.put(row * ld + col, xpTile, src, grid);
           } else {
             int d = 0;
             for (int i = 0; i < ho; i++) {
               int s = src + i * stride * wp;
               for (int j = 0; j < wo; j++) {
-                gather[d++] = xpTile[s + j * stride];
+                gatherTile[d++] = xpTile[s + j * stride];
               }
             }
-            cols.put(row * grid, gather, 0, grid);
+            cols.put(row * ld + col, gatherTile, 0, grid);
           }
         }
       }
     }
+  }
+
+  /** Fills cols for images [first, first + nb) of x; returns the row length (nb * grid). */
+  private int im2colChunk(FloatBuffer x, int first, int nb) {
+    int ld = nb * grid;
+    for (int b = 0; b < nb; b++) {
+      padInput(x, first + b);
+      im2col(b * grid, ld);
+    }
+    return ld;
   }
 
   @Override
@@ -208,49 +223,61 @@ public final class Conv2d extends Layer {
     int wo = this.out.w();
     int hw = ho * wo;
     int outSize = finalOut.size();
-    outTile = tile(outTile, outSize);
+    ensureScratch(Math.min(chunk, n));
     if (poolK > 0) {
       argmax = argmax != null && argmax.length >= n * outSize ? argmax : new int[n * outSize];
     }
     float[] g = gridTile;
-    for (int img = 0; img < n; img++) {
-      padInput(x, img);
-      im2col();
-      // yg (OC, grid) = weight (OC, CKK) * cols (CKK, grid)
-      gemm.sgemm(false, false, oc, grid, ckk, 1f, params, offsets[0], ckk, cols, 0, grid, 0f, yg, 0, grid);
-      yg.get(0, g, 0, oc * grid);
+    for (int first = 0; first < n; first += chunk) {
+      int nb = Math.min(chunk, n - first);
+      int ld = im2colChunk(x, first, nb);
+      // yg (OC, nb*grid) = weight (OC, CKK) * cols (CKK, nb*grid)
+      gemm.sgemm(false, false, oc, ld, ckk, 1f, params, offsets[0], ckk, cols, 0, ld, 0f, yg, 0, ld);
+      yg.get(0, g, 0, oc * ld);
       for (int o = 0; o < oc; o++) {
-        float b = bias ? params.get(offsets[1] + o) : 0f;
-        int go = o * grid;
-        for (int i = 0; i < ho; i++) {
-          int r = go + i * gridW;
-          for (int j = 0; j < wo; j++) {
-            g[r + j] += b;
+        if (bias) {
+          float b = params.get(offsets[1] + o);
+          for (int q = o * ld, e = q + ld; q < e; q++) {
+            g[q] += b;
           }
-        }
-        if (poolK == 0) {
-          int d = o * hw;
-          for (int i = 0; i < ho; i++) {
-            int r = go + i * gridW;
-            for (int j = 0; j < wo; j++) {
-              float v = g[r + j];
-              outTile[d + i * wo + j] = fuseRelu && !(v > 0f) ? 0f : v;
-            }
-          }
-        } else {
-          pool(g, go, o, img * outSize);
         }
       }
-      out.put(img * outSize, outTile, 0, outSize);
+      for (int b = 0; b < nb; b++) {
+        int img = first + b;
+        for (int o = 0; o < oc; o++) {
+          int go = o * ld + b * grid;
+          if (poolK == 0) {
+            int d = o * hw;
+            for (int i = 0; i < ho; i++) {
+              int r = go + i * gridW;
+              for (int j = 0; j < wo; j++) {
+                float v = g[r + j];
+                outTile[d + i * wo + j] = fuseRelu && !(v > 0f) ? 0f : v;
+              }
+            }
+          } else {
+            pool(g, go, o, img * outSize, oc * ld);
+          }
+        }
+        out.put(img * outSize, outTile, 0, outSize);
+      }
     }
     return out;
   }
 
-  /** Max pool (with fused ReLU) of channel o's grid into outTile, recording argmax grid indices. */
-  private void pool(float[] g, int go, int o, int argBase) {
+  /**
+   * Max pool (with fused ReLU) of one channel's grid into outTile, recording argmax grid indices;
+   * a window that ReLU zeroes points at the sink slot past the grid. Written with conditional
+   * moves, not branches: on real activations "v > m" is a coin toss the CPU cannot predict.
+   */
+  private void pool(float[] g, int go, int o, int argBase, int sink) {
     int po = finalOut.h();
     int qo = finalOut.w();
     int d = o * po * qo;
+    if (poolK == 2 && poolS == 2) {
+      pool2x2(g, go, d, argBase, sink);
+      return;
+    }
     for (int pi = 0; pi < po; pi++) {
       for (int pj = 0; pj < qo; pj++, d++) {
         int best = go + pi * poolS * gridW + pj * poolS;
@@ -259,19 +286,42 @@ public final class Conv2d extends Layer {
           int r = go + (pi * poolS + a) * gridW + pj * poolS;
           for (int b = 0; b < poolK; b++) {
             float v = g[r + b];
-            if (v > m || (v != v && m == m)) { // first maximum; NaN wins, as in PyTorch
-              m = v;
-              best = r + b;
-            }
+            boolean gt = v > m; // strict: the first maximum wins, as in PyTorch
+            best = gt ? r + b : best;
+            m = gt ? v : m;
           }
         }
-        if (fuseRelu && !(m > 0f)) {
-          outTile[d] = m != m ? m : 0f;
-          argmax[argBase + d] = -1;
-        } else {
-          outTile[d] = m;
-          argmax[argBase + d] = best;
-        }
+        boolean dead = fuseRelu && !(m > 0f);
+        outTile[d] = dead ? 0f : m;
+        argmax[argBase + d] = dead ? sink : best;
+      }
+    }
+  }
+
+  /** The common 2x2 stride-2 window, unrolled: about 4x faster than the general loop. */
+  private void pool2x2(float[] g, int go, int d, int argBase, int sink) {
+    int po = finalOut.h();
+    int qo = finalOut.w();
+    for (int pi = 0; pi < po; pi++) {
+      int row = go + 2 * pi * gridW;
+      for (int pj = 0; pj < qo; pj++, d++) {
+        int i0 = row + 2 * pj;
+        int i2 = i0 + gridW;
+        float v0 = g[i0];
+        float v1 = g[i0 + 1];
+        float v2 = g[i2];
+        float v3 = g[i2 + 1];
+        // first maximum in row-major order wins ties, as in PyTorch
+        float m01 = Math.max(v0, v1);
+        float m23 = Math.max(v2, v3);
+        int a01 = v1 > v0 ? i0 + 1 : i0;
+        int a23 = v3 > v2 ? i2 + 1 : i2;
+        boolean lower = m23 > m01;
+        float m = lower ? m23 : m01;
+        int best = lower ? a23 : a01;
+        boolean dead = fuseRelu && !(m > 0f);
+        outTile[d] = dead ? 0f : m;
+        argmax[argBase + d] = dead ? sink : best;
       }
     }
   }
@@ -279,93 +329,57 @@ public final class Conv2d extends Layer {
   @Override
   public FloatBuffer backward(FloatBuffer dy, int n, boolean needDx) {
     int oc = outChannels;
-    int c = in.c();
     int ho = out.h();
     int wo = out.w();
     int hw = ho * wo;
-    int kk = kernel * kernel;
     int outSize = finalOut.size();
-    dyg = Buffers.ensure(dyg, (long) oc * grid);
+    ensureScratch(Math.min(chunk, n));
     float[] g = gridTile;
-    dyTile = tile(dyTile, outSize);
-    float[] dyTile = this.dyTile;
+    float[] dyTile = outTile;
+    float[] yTile = null;
     FloatBuffer dxOut = needDx ? dxBuffer(n) : null;
-    if (needDx) {
-      dxp = Buffers.ensure(dxp, (long) c * plane);
-      if (stride == 1) {
-        // wTap[t] (OC, C) = weight[:, :, ki, kj], the per-tap slices of the weight
-        wTap = Buffers.ensure(wTap, (long) kk * oc * c);
-        float[] w = new float[oc * c * kk];
-        params.get(offsets[0], w, 0, w.length);
-        float[] t = new float[w.length];
-        for (int o = 0; o < oc; o++) {
-          for (int ch = 0; ch < c; ch++) {
-            for (int k = 0; k < kk; k++) {
-              t[(k * oc + o) * c + ch] = w[(o * c + ch) * kk + k];
-            }
-          }
-        }
-        wTap.put(0, t);
-      } else {
-        dcols = Buffers.ensure(dcols, (long) ckk * grid);
-      }
-    }
     double[] db = new double[oc];
-    for (int img = 0; img < n; img++) {
-      dy.get(img * outSize, dyTile, 0, outSize);
-      java.util.Arrays.fill(g, 0, oc * grid, 0f); // dropped grid columns must stay zero
-      if (poolK > 0) {
-        int argBase = img * outSize;
-        for (int d = 0; d < outSize; d++) {
-          int a = argmax[argBase + d];
-          if (a >= 0) {
-            g[a] += dyTile[d];
+    for (int first = 0; first < n; first += chunk) {
+      int nb = Math.min(chunk, n - first);
+      int ld = nb * grid;
+      java.util.Arrays.fill(g, 0, oc * ld + 1, 0f); // dropped grid columns must stay zero
+      for (int b = 0; b < nb; b++) {
+        int img = first + b;
+        dy.get(img * outSize, dyTile, 0, outSize);
+        if (poolK > 0) {
+          int argBase = img * outSize;
+          for (int d = 0; d < outSize; d++) {
+            g[argmax[argBase + d]] += dyTile[d];
           }
-        }
-      } else {
-        int yBase = img * outSize;
-        for (int o = 0; o < oc; o++) {
-          for (int i = 0; i < ho; i++) {
-            int r = o * grid + i * gridW;
-            int s = o * hw + i * wo;
-            for (int j = 0; j < wo; j++) {
-              g[r + j] = dyTile[s + j];
-            }
-          }
+          continue;
         }
         if (fuseRelu) {
           yTile = tile(yTile, outSize);
-          float[] yTile = this.yTile;
-          y.get(yBase, yTile, 0, outSize);
-          for (int o = 0; o < oc; o++) {
-            for (int i = 0; i < ho; i++) {
-              int r = o * grid + i * gridW;
-              int s = o * hw + i * wo;
-              for (int j = 0; j < wo; j++) {
-                if (!(yTile[s + j] > 0f)) {
-                  g[r + j] = 0f;
-                }
-              }
+          y.get(img * outSize, yTile, 0, outSize);
+        }
+        for (int o = 0; o < oc; o++) {
+          for (int i = 0; i < ho; i++) {
+            int r = o * ld + b * grid + i * gridW;
+            int s = o * hw + i * wo;
+            for (int j = 0; j < wo; j++) {
+              g[r + j] = fuseRelu && !(yTile[s + j] > 0f) ? 0f : dyTile[s + j];
             }
           }
         }
       }
+      g[oc * ld] = 0f; // the sink of windows ReLU zeroed
       if (bias) {
         for (int o = 0; o < oc; o++) {
-          double s = 0;
-          for (int q = o * grid, e = q + grid; q < e; q++) {
-            s += g[q];
-          }
-          db[o] += s;
+          db[o] += sum(g, o * ld, ld);
         }
       }
-      dyg.put(0, g, 0, oc * grid);
-      padInput(x, img);
-      im2col();
-      // dWeight (OC, CKK) += dyg (OC, grid) * cols^T (grid, CKK)
-      gemm.sgemm(false, true, oc, ckk, grid, 1f, dyg, 0, grid, cols, 0, grid, 1f, grads, offsets[0], ckk);
+      FloatBuffer dyg = yg; // forward's output tile is free now: reuse it for dY
+      dyg.put(0, g, 0, oc * ld);
+      im2colChunk(x, first, nb);
+      // dWeight (OC, CKK) += dyg (OC, nb*grid) * cols^T (nb*grid, CKK)
+      gemm.sgemm(false, true, oc, ckk, ld, 1f, dyg, 0, ld, cols, 0, ld, 1f, grads, offsets[0], ckk);
       if (needDx) {
-        backwardInput(dxOut, img);
+        backwardInput(dxOut, dyg, first, nb);
       }
     }
     if (bias) {
@@ -377,52 +391,76 @@ public final class Conv2d extends Layer {
     return dxOut;
   }
 
-  /** dx for image img from dyg: shifted GEMMs for stride 1, else dcols and col2im. */
-  private void backwardInput(FloatBuffer dxOut, int img) {
+  /** Sum of a[off, off+n) with eight independent partial sums, so the loop is not one long dependency chain. */
+  private static double sum(float[] a, int off, int n) {
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    int i = off;
+    for (int end = off + (n & ~7); i < end; i += 8) {
+      s0 += a[i];
+      s1 += a[i + 1];
+      s2 += a[i + 2];
+      s3 += a[i + 3];
+      s4 += a[i + 4];
+      s5 += a[i + 5];
+      s6 += a[i + 6];
+      s7 += a[i + 7];
+    }
+    double s = ((double) s0 + s1) + ((double) s2 + s3) + ((double) s4 + s5) + ((double) s6 + s7);
+    for (int end = off + n; i < end; i++) {
+      s += a[i];
+    }
+    return s;
+  }
+
+  /** dst[d, d+n) += src[s, s+n): a loop on its own so C2 vectorises it. */
+  private static void addTo(float[] dst, int d, float[] src, int s, int n) {
+    for (int q = 0; q < n; q++) {
+      dst[d + q] += src[s + q];
+    }
+  }
+
+  /** dx for a chunk: dcols = weight^T dY, then col2im (scatter-add into padded planes) per image. */
+  private void backwardInput(FloatBuffer dxOut, FloatBuffer dyg, int first, int nb) {
     int oc = outChannels;
     int c = in.c();
     int ho = out.h();
     int wo = out.w();
-    float[] xp = xpTile; // reused as the dxp tile: padInput runs again before the next use
-    if (stride == 1) {
-      Buffers.zero(dxp, 0, c * plane);
-      for (int ki = 0; ki < kernel; ki++) {
-        for (int kj = 0; kj < kernel; kj++) {
-          int t = ki * kernel + kj;
-          // dxp[c, shift + q] += sum_oc wTap[t](oc, c) * dyg(oc, q)
-          gemm.sgemm(true, false, c, grid, oc, 1f, wTap, t * oc * c, c, dyg, 0, grid, 1f, dxp, ki * wp + kj, plane);
-        }
-      }
-      dxp.get(0, xp, 0, c * plane);
-    } else {
-      // dcols (CKK, grid) = weight^T (CKK, OC) * dyg (OC, grid), then scatter-add (col2im)
-      gemm.sgemm(true, false, ckk, grid, oc, 1f, params, offsets[0], ckk, dyg, 0, grid, 0f, dcols, 0, grid);
-      dcolsTile = tile(dcolsTile, ckk * grid);
-      float[] dc = dcolsTile;
-      dcols.get(0, dc, 0, ckk * grid);
+    int ld = nb * grid;
+    dcols = Buffers.ensure(dcols, (long) ckk * ld);
+    // dcols (CKK, nb*grid) = weight^T (CKK, OC) * dyg (OC, nb*grid)
+    gemm.sgemm(true, false, ckk, ld, oc, 1f, params, offsets[0], ckk, dyg, 0, ld, 0f, dcols, 0, ld);
+    dcolsTile = tile(dcolsTile, ckk * ld);
+    float[] dc = dcolsTile;
+    dcols.get(0, dc, 0, ckk * ld);
+    float[] xp = xpTile; // reused for dXp: padInput refills the interior before its next use
+    int h = in.h();
+    int w = in.w();
+    for (int b = 0; b < nb; b++) {
       java.util.Arrays.fill(xp, 0f);
       int row = 0;
-      int src = 0;
       for (int ch = 0; ch < c; ch++) {
         for (int ki = 0; ki < kernel; ki++) {
           for (int kj = 0; kj < kernel; kj++, row++) {
             int dst = ch * plane + ki * wp + kj;
-            for (int i = 0; i < ho; i++) {
-              int d = dst + i * stride * wp;
-              for (int j = 0; j < wo; j++) {
-                xp[d + j * stride] += dc[src++];
+            int src = row * ld + b * grid;
+            if (stride == 1) {
+              addTo(xp, dst, dc, src, grid);
+            } else {
+              for (int i = 0; i < ho; i++) {
+                int d = dst + i * stride * wp;
+                for (int j = 0; j < wo; j++) {
+                  xp[d + j * stride] += dc[src++];
+                }
               }
             }
           }
         }
       }
-    }
-    int h = in.h();
-    int w = in.w();
-    int base = img * in.size();
-    for (int ch = 0; ch < c; ch++) {
-      for (int i = 0; i < h; i++) {
-        dxOut.put(base + (ch * h + i) * w, xp, ch * plane + (i + pad) * wp + pad, w);
+      int base = (first + b) * in.size();
+      for (int ch = 0; ch < c; ch++) {
+        for (int i = 0; i < h; i++) {
+          dxOut.put(base + (ch * h + i) * w, xp, ch * plane + (i + pad) * wp + pad, w);
+        }
       }
     }
     // padInput only writes the interior: restore the zero borders it relies on
