@@ -47,6 +47,8 @@ public final class Conv2d extends Layer {
   private int poolK;
   private int poolS;
   private Shape finalOut;
+  /** Images whose im2col columns the last (training) forward kept in cols; 0 when none. */
+  private int keptImages;
   /** argmax of each pooled output as an index into its chunk's grid tile, or that tile's sink slot. */
   private int[] argmax;
 
@@ -152,10 +154,13 @@ public final class Conv2d extends Layer {
     return y;
   }
 
-  /** Sizes the chunk scratch for chunks of up to nb images. */
-  private void ensureScratch(int nb) {
+  /**
+   * Sizes the scratch for chunks of up to nb images; in training, cols holds all n images so
+   * backward reuses forward's im2col instead of redoing it.
+   */
+  private void ensureScratch(int nb, int keepImages) {
     long cw = (long) nb * grid;
-    cols = Buffers.ensure(cols, ckk * cw);
+    cols = Buffers.ensure(cols, ckk * Math.max(cw, (long) keepImages * grid));
     yg = Buffers.ensure(yg, outChannels * cw);
     gridTile = tile(gridTile, (int) (outChannels * cw) + 1); // +1: the pool's sink slot
     outTile = tile(outTile, finalOut.size());
@@ -175,7 +180,7 @@ public final class Conv2d extends Layer {
   }
 
   /** cols rows (c, ki, kj), columns [col, col + grid): the padded image shifted by the tap. */
-  private void im2col(int col, int ld) {
+  private void im2col(int base, int col, int ld) {
     int c = in.c();
     int ho = out.h();
     int wo = out.w();
@@ -188,7 +193,7 @@ public final class Conv2d extends Layer {
         for (int kj = 0; kj < kernel; kj++, row++) {
           int src = ch * plane + ki * wp + kj;
           if (stride == 1) {
-            cols.put(row * ld + col, xpTile, src, grid);
+            cols.put(base + row * ld + col, xpTile, src, grid);
           } else {
             int d = 0;
             for (int i = 0; i < ho; i++) {
@@ -197,19 +202,19 @@ public final class Conv2d extends Layer {
                 gatherTile[d++] = xpTile[s + j * stride];
               }
             }
-            cols.put(row * ld + col, gatherTile, 0, grid);
+            cols.put(base + row * ld + col, gatherTile, 0, grid);
           }
         }
       }
     }
   }
 
-  /** Fills cols for images [first, first + nb) of x; returns the row length (nb * grid). */
-  private int im2colChunk(FloatBuffer x, int first, int nb) {
+  /** Fills cols from base for images [first, first + nb) of x; returns the row length (nb * grid). */
+  private int im2colChunk(FloatBuffer x, int base, int first, int nb) {
     int ld = nb * grid;
     for (int b = 0; b < nb; b++) {
       padInput(x, first + b);
-      im2col(b * grid, ld);
+      im2col(base, b * grid, ld);
     }
     return ld;
   }
@@ -223,16 +228,18 @@ public final class Conv2d extends Layer {
     int wo = this.out.w();
     int hw = ho * wo;
     int outSize = finalOut.size();
-    ensureScratch(Math.min(chunk, n));
+    keptImages = training ? n : 0;
+    ensureScratch(Math.min(chunk, n), keptImages);
     if (poolK > 0) {
       argmax = argmax != null && argmax.length >= n * outSize ? argmax : new int[n * outSize];
     }
     float[] g = gridTile;
     for (int first = 0; first < n; first += chunk) {
       int nb = Math.min(chunk, n - first);
-      int ld = im2colChunk(x, first, nb);
+      int base = training ? first * grid * ckk : 0;
+      int ld = im2colChunk(x, base, first, nb);
       // yg (OC, nb*grid) = weight (OC, CKK) * cols (CKK, nb*grid)
-      gemm.sgemm(false, false, oc, ld, ckk, 1f, params, offsets[0], ckk, cols, 0, ld, 0f, yg, 0, ld);
+      gemm.sgemm(false, false, oc, ld, ckk, 1f, params, offsets[0], ckk, cols, base, ld, 0f, yg, 0, ld);
       yg.get(0, g, 0, oc * ld);
       for (int o = 0; o < oc; o++) {
         if (bias) {
@@ -333,7 +340,8 @@ public final class Conv2d extends Layer {
     int wo = out.w();
     int hw = ho * wo;
     int outSize = finalOut.size();
-    ensureScratch(Math.min(chunk, n));
+    boolean kept = keptImages == n;
+    ensureScratch(Math.min(chunk, n), 0);
     float[] g = gridTile;
     float[] dyTile = outTile;
     float[] yTile = null;
@@ -375,9 +383,12 @@ public final class Conv2d extends Layer {
       }
       FloatBuffer dyg = yg; // forward's output tile is free now: reuse it for dY
       dyg.put(0, g, 0, oc * ld);
-      im2colChunk(x, first, nb);
+      int base = kept ? first * grid * ckk : 0;
+      if (!kept) {
+        im2colChunk(x, 0, first, nb);
+      }
       // dWeight (OC, CKK) += dyg (OC, nb*grid) * cols^T (nb*grid, CKK)
-      gemm.sgemm(false, true, oc, ckk, ld, 1f, dyg, 0, ld, cols, 0, ld, 1f, grads, offsets[0], ckk);
+      gemm.sgemm(false, true, oc, ckk, ld, 1f, dyg, 0, ld, cols, base, ld, 1f, grads, offsets[0], ckk);
       if (needDx) {
         backwardInput(dxOut, dyg, first, nb);
       }
