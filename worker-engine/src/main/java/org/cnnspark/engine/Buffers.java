@@ -44,6 +44,21 @@ public final class Buffers {
     }
   }
 
+  /** dst[0, n) += src[0, n), through heap tiles (C2 vectorises array loops, not buffer ones). */
+  public static void addInto(FloatBuffer dst, FloatBuffer src, int n) {
+    float[] a = new float[Math.min(n, 4096)];
+    float[] b = new float[a.length];
+    for (int off = 0; off < n; off += a.length) {
+      int len = Math.min(a.length, n - off);
+      dst.get(off, a, 0, len);
+      src.get(off, b, 0, len);
+      for (int i = 0; i < len; i++) {
+        a[i] += b[i];
+      }
+      dst.put(off, a, 0, len);
+    }
+  }
+
   /** Grows {@code b} to at least {@code n} floats (contents are not kept). */
   public static FloatBuffer ensure(FloatBuffer b, long n) {
     return b != null && b.capacity() >= n ? b : allocate(n);

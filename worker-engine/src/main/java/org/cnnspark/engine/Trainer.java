@@ -80,10 +80,15 @@ public final class Trainer implements AutoCloseable {
     Stats run(int shard, int first, int count);
   }
 
+  /** Shards a batch of n uses: one per thread, or one when the batch is smaller than that. */
+  private int shards(int n) {
+    return n < replicas.size() ? 1 : replicas.size();
+  }
+
   /** Runs work over contiguous shards of n examples, the caller's thread taking shard 0. */
   private Stats sharded(int n, ShardWork work) {
-    int t = replicas.size();
-    if (t == 1 || n < t) {
+    int t = shards(n);
+    if (t == 1) {
       return work.run(0, 0, n);
     }
     List<Future<Stats>> futures = new ArrayList<>();
@@ -144,12 +149,8 @@ public final class Trainer implements AutoCloseable {
     }
     Stats s = sharded(n, work);
     FloatBuffer g = net.grads();
-    int used = Math.min(replicas.size(), n);
-    for (int r = 1; r < used; r++) {
-      FloatBuffer gr = replicas.get(r).grads();
-      for (int i = 0, p = net.trainableSize(); i < p; i++) {
-        g.put(i, g.get(i) + gr.get(i));
-      }
+    for (int r = 1, used = shards(n); r < used; r++) {
+      Buffers.addInto(g, replicas.get(r).grads(), net.trainableSize());
     }
     optimizer.step(net.params(), g);
     return s;

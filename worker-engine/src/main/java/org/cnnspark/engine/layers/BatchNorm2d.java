@@ -18,6 +18,8 @@ public final class BatchNorm2d extends Layer {
   private float[] invStd;
   private boolean lastTraining;
   private boolean trackRunningStats = true;
+  private float[] xt;
+  private float[] dyt;
 
   public BatchNorm2d(double eps, double momentum) {
     if (!(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
@@ -74,8 +76,7 @@ public final class BatchNorm2d extends Layer {
       mean = new float[c];
       invStd = new float[c];
     }
-    int gamma = offsets[0];
-    int beta = offsets[1];
+    xt = tile(xt, hw);
     int rMean = offsets[2];
     int rVar = offsets[3];
     for (int ch = 0; ch < c; ch++) {
@@ -84,17 +85,17 @@ public final class BatchNorm2d extends Layer {
       if (training) {
         double s = 0;
         for (int img = 0; img < n; img++) {
-          int base = (img * c + ch) * hw;
+          x.get((img * c + ch) * hw, xt, 0, hw);
           for (int k = 0; k < hw; k++) {
-            s += x.get(base + k);
+            s += xt[k];
           }
         }
         double dm = s / m;
         double ss = 0;
         for (int img = 0; img < n; img++) {
-          int base = (img * c + ch) * hw;
+          x.get((img * c + ch) * hw, xt, 0, hw);
           for (int k = 0; k < hw; k++) {
-            double d = x.get(base + k) - dm;
+            double d = xt[k] - dm;
             ss += d * d;
           }
         }
@@ -112,13 +113,15 @@ public final class BatchNorm2d extends Layer {
       float is = (float) (1.0 / Math.sqrt(var + eps));
       mean[ch] = mu;
       invStd[ch] = is;
-      float g = params.get(gamma + ch);
-      float b = params.get(beta + ch);
+      float g = params.get(offsets[0] + ch);
+      float b = params.get(offsets[1] + ch);
       for (int img = 0; img < n; img++) {
         int base = (img * c + ch) * hw;
+        x.get(base, xt, 0, hw);
         for (int k = 0; k < hw; k++) {
-          y.put(base + k, (x.get(base + k) - mu) * is * g + b);
+          xt[k] = (xt[k] - mu) * is * g + b;
         }
+        y.put(base, xt, 0, hw);
       }
     }
     if (training && trackRunningStats) {
@@ -134,6 +137,8 @@ public final class BatchNorm2d extends Layer {
     int hw = in.h() * in.w();
     int m = n * hw;
     FloatBuffer dx = needDx ? dxBuffer(n) : null;
+    xt = tile(xt, hw);
+    dyt = tile(dyt, hw);
     for (int ch = 0; ch < c; ch++) {
       float mu = mean[ch];
       float is = invStd[ch];
@@ -142,10 +147,11 @@ public final class BatchNorm2d extends Layer {
       double sdyx = 0;
       for (int img = 0; img < n; img++) {
         int base = (img * c + ch) * hw;
+        x.get(base, xt, 0, hw);
+        dy.get(base, dyt, 0, hw);
         for (int k = 0; k < hw; k++) {
-          float g = dy.get(base + k);
-          sdy += g;
-          sdyx += g * (x.get(base + k) - mu) * is;
+          sdy += dyt[k];
+          sdyx += dyt[k] * (xt[k] - mu) * is;
         }
       }
       grads.put(offsets[0] + ch, grads.get(offsets[0] + ch) + (float) sdyx);
@@ -154,25 +160,19 @@ public final class BatchNorm2d extends Layer {
         continue;
       }
       float g = params.get(offsets[0] + ch);
-      if (lastTraining) {
-        // dx = gamma * invstd / M * (M * dy - sum(dy) - xhat * sum(dy * xhat))
-        float a = (float) (sdy / m);
-        float b = (float) (sdyx / m);
-        for (int img = 0; img < n; img++) {
-          int base = (img * c + ch) * hw;
-          for (int k = 0; k < hw; k++) {
-            float xhat = (x.get(base + k) - mu) * is;
-            dx.put(base + k, g * is * (dy.get(base + k) - a - xhat * b));
-          }
+      // training: dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat));
+      // eval: y is affine in x with slope gamma * invstd
+      float a = lastTraining ? (float) (sdy / m) : 0f;
+      float b = lastTraining ? (float) (sdyx / m) : 0f;
+      for (int img = 0; img < n; img++) {
+        int base = (img * c + ch) * hw;
+        x.get(base, xt, 0, hw);
+        dy.get(base, dyt, 0, hw);
+        for (int k = 0; k < hw; k++) {
+          float xhat = (xt[k] - mu) * is;
+          dyt[k] = g * is * (dyt[k] - a - xhat * b);
         }
-      } else {
-        // eval: y is affine in x with slope gamma * invstd
-        for (int img = 0; img < n; img++) {
-          int base = (img * c + ch) * hw;
-          for (int k = 0; k < hw; k++) {
-            dx.put(base + k, g * is * dy.get(base + k));
-          }
-        }
+        dx.put(base, dyt, 0, hw);
       }
     }
     return dx;

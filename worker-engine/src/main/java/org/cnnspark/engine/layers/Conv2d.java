@@ -27,7 +27,7 @@ import org.cnnspark.engine.kernels.Gemm;
  */
 public final class Conv2d extends Layer {
   /** GEMM width to aim for when chunking images: wide enough for OpenBLAS, small enough for L2/L3. */
-  static final int TARGET_COLUMNS = 2048;
+  static final int TARGET_COLUMNS = Integer.getInteger("cnnspark.convColumns", 1024);
 
   private final int outChannels;
   private final int kernel;

@@ -8,14 +8,17 @@ import org.cnnspark.engine.Shape;
  * {@code nn.AvgPool2d(K, stride, padding)} (count_include_pad=True, floor mode).
  * x is (N, C, H, W), y is (N, C, HO, WO), HO = floor((H + 2P - K) / S) + 1.
  * Max pooling remembers the argmax of each window (first maximum, as PyTorch) for backward;
- * padded cells never win. Average pooling divides by K*K, padded cells counting as zeros.
+ * padded cells never win. Planes are processed as heap tiles. Average pooling divides by K*K, padded cells counting as zeros.
  */
 public final class Pool2d extends Layer {
   private final boolean max;
   private final int kernel;
   private final int stride;
   private final int pad;
+  /** Per input plane: window argmax as an index into that plane. */
   private int[] argmax;
+  private float[] xt;
+  private float[] yt;
 
   public Pool2d(boolean max, int kernel, int stride, int pad) {
     String name = max ? "maxpool" : "avgpool";
@@ -78,10 +81,12 @@ public final class Pool2d extends Layer {
     if (max && (argmax == null || argmax.length < planes * ho * wo)) {
       argmax = new int[planes * ho * wo];
     }
+    xt = tile(xt, h * w);
+    yt = tile(yt, ho * wo);
     float inv = 1f / (kernel * kernel);
-    int o = 0;
     for (int pl = 0; pl < planes; pl++) {
-      int base = pl * h * w;
+      x.get(pl * h * w, xt, 0, h * w);
+      int o = 0;
       for (int i = 0; i < ho; i++) {
         int i0 = Math.max(i * stride - pad, 0);
         int i1 = Math.min(i * stride - pad + kernel, h);
@@ -89,31 +94,30 @@ public final class Pool2d extends Layer {
           int j0 = Math.max(j * stride - pad, 0);
           int j1 = Math.min(j * stride - pad + kernel, w);
           if (max) {
-            int best = base + i0 * w + j0;
-            float m = x.get(best);
+            int best = i0 * w + j0;
+            float m = xt[best];
             for (int a = i0; a < i1; a++) {
               for (int b = j0; b < j1; b++) {
-                int k = base + a * w + b;
-                float v = x.get(k);
-                if (v > m || Float.isNaN(v)) { // NaN propagates, as in PyTorch
-                  m = v;
-                  best = k;
-                }
+                float v = xt[a * w + b];
+                boolean gt = v > m; // strict: the first maximum wins, as in PyTorch
+                best = gt ? a * w + b : best;
+                m = gt ? v : m;
               }
             }
-            argmax[o] = best;
-            y.put(o, m);
+            argmax[pl * ho * wo + o] = best;
+            yt[o] = m;
           } else {
             float s = 0f;
             for (int a = i0; a < i1; a++) {
               for (int b = j0; b < j1; b++) {
-                s += x.get(base + a * w + b);
+                s += xt[a * w + b];
               }
             }
-            y.put(o, s * inv);
+            yt[o] = s * inv;
           }
         }
       }
+      y.put(pl * ho * wo, yt, 0, ho * wo);
     }
     return y;
   }
@@ -127,38 +131,36 @@ public final class Pool2d extends Layer {
       return dy;
     }
     FloatBuffer dx = dxBuffer(n);
-    org.cnnspark.engine.Buffers.zero(dx, 0, n * in.size());
-    int outLen = n * out.size();
-    if (max) {
-      for (int o = 0; o < outLen; o++) {
-        int k = argmax[o];
-        dx.put(k, dx.get(k) + dy.get(o));
-      }
-      return dx;
-    }
     int h = in.h();
     int w = in.w();
     int ho = out.h();
     int wo = out.w();
+    xt = tile(xt, h * w);
+    yt = tile(yt, ho * wo);
     float inv = 1f / (kernel * kernel);
-    int o = 0;
     for (int pl = 0; pl < n * in.c(); pl++) {
-      int base = pl * h * w;
+      java.util.Arrays.fill(xt, 0, h * w, 0f);
+      dy.get(pl * ho * wo, yt, 0, ho * wo);
+      int o = 0;
       for (int i = 0; i < ho; i++) {
         int i0 = Math.max(i * stride - pad, 0);
         int i1 = Math.min(i * stride - pad + kernel, h);
         for (int j = 0; j < wo; j++, o++) {
+          if (max) {
+            xt[argmax[pl * ho * wo + o]] += yt[o];
+            continue;
+          }
           int j0 = Math.max(j * stride - pad, 0);
           int j1 = Math.min(j * stride - pad + kernel, w);
-          float g = dy.get(o) * inv;
+          float g = yt[o] * inv;
           for (int a = i0; a < i1; a++) {
             for (int b = j0; b < j1; b++) {
-              int k = base + a * w + b;
-              dx.put(k, dx.get(k) + g);
+              xt[a * w + b] += g;
             }
           }
         }
       }
+      dx.put(pl * h * w, xt, 0, h * w);
     }
     return dx;
   }

@@ -3,8 +3,14 @@ package org.cnnspark.engine.layers;
 import java.nio.FloatBuffer;
 import org.cnnspark.engine.Shape;
 
-/** y = max(x, 0); dx = dy where y > 0 (PyTorch's rule: zero gradient at 0). Any shape. */
+/**
+ * y = max(x, 0); dx = dy where y > 0 (PyTorch's rule: zero gradient at 0). Any shape.
+ * After a convolution the network fuses it into the convolution's epilogue (see Conv2d).
+ */
 public final class ReLU extends Layer {
+  private static final int TILE = 4096;
+  private float[] a;
+  private float[] b;
 
   @Override
   public String spec() {
@@ -22,10 +28,15 @@ public final class ReLU extends Layer {
       return x;
     }
     FloatBuffer y = outBuffer(n);
+    a = tile(a, TILE);
     int len = n * in.size();
-    for (int i = 0; i < len; i++) {
-      float v = x.get(i);
-      y.put(i, v > 0f ? v : 0f);
+    for (int off = 0; off < len; off += TILE) {
+      int m = Math.min(TILE, len - off);
+      x.get(off, a, 0, m);
+      for (int i = 0; i < m; i++) {
+        a[i] = a[i] > 0f ? a[i] : 0f;
+      }
+      y.put(off, a, 0, m);
     }
     return y;
   }
@@ -39,9 +50,17 @@ public final class ReLU extends Layer {
       return dy;
     }
     FloatBuffer dx = dxBuffer(n);
+    a = tile(a, TILE);
+    b = tile(b, TILE);
     int len = n * in.size();
-    for (int i = 0; i < len; i++) {
-      dx.put(i, y.get(i) > 0f ? dy.get(i) : 0f);
+    for (int off = 0; off < len; off += TILE) {
+      int m = Math.min(TILE, len - off);
+      y.get(off, a, 0, m);
+      dy.get(off, b, 0, m);
+      for (int i = 0; i < m; i++) {
+        b[i] = a[i] > 0f ? b[i] : 0f;
+      }
+      dx.put(off, b, 0, m);
     }
     return dx;
   }

@@ -9,6 +9,10 @@ import java.nio.FloatBuffer;
  * State layout: m in [0, P), v in [P, 2P). Bias corrections in double, tensors in float, as PyTorch.
  */
 public final class Adam extends Optimizer {
+  private final float[] p = new float[TILE];
+  private final float[] g = new float[TILE];
+  private final float[] m = new float[TILE];
+  private final float[] v = new float[TILE];
 
   Adam(OptimizerConfig config, int size) {
     super(config, size);
@@ -19,25 +23,29 @@ public final class Adam extends Optimizer {
     steps++;
     float b1 = (float) config.beta1();
     float b2 = (float) config.beta2();
-    float wd = (float) config.weightDecay();
-    float eps = (float) config.eps();
     float a1 = (float) (1 - config.beta1());
     float a2 = (float) (1 - config.beta2());
+    float wd = (float) config.weightDecay();
+    float eps = (float) config.eps();
     double bc1 = 1 - Math.pow(config.beta1(), steps);
     float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(config.beta2(), steps));
     float stepSize = (float) (config.lr() / bc1);
-    for (int i = 0; i < size; i++) {
-      float p = params.get(i);
-      float g = grads.get(i);
-      if (wd != 0f) {
-        g += wd * p;
+    for (int off = 0; off < size; off += TILE) {
+      int n = Math.min(TILE, size - off);
+      params.get(off, p, 0, n);
+      grads.get(off, g, 0, n);
+      state.get(off, m, 0, n);
+      state.get(size + off, v, 0, n);
+      for (int i = 0; i < n; i++) {
+        float gi = wd != 0f ? g[i] + wd * p[i] : g[i];
+        m[i] = m[i] * b1 + gi * a1;
+        v[i] = v[i] * b2 + a2 * gi * gi;
+        float denom = (float) Math.sqrt(v[i]) / bc2Sqrt + eps;
+        p[i] -= stepSize * m[i] / denom;
       }
-      float m = state.get(i) * b1 + g * a1;
-      float v = state.get(size + i) * b2 + a2 * g * g;
-      state.put(i, m);
-      state.put(size + i, v);
-      float denom = (float) Math.sqrt(v) / bc2Sqrt + eps;
-      params.put(i, p - stepSize * m / denom);
+      params.put(off, p, 0, n);
+      state.put(off, m, 0, n);
+      state.put(size + off, v, 0, n);
     }
   }
 }

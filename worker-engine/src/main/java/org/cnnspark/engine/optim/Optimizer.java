@@ -9,6 +9,9 @@ import org.cnnspark.engine.Buffers;
  * so the driver can average or checkpoint it as one array; {@link #steps()} counts updates.
  */
 public abstract class Optimizer {
+  /** Updates run on heap tiles of this many floats (direct-buffer element access is slow). */
+  protected static final int TILE = 4096;
+
   protected final OptimizerConfig config;
   protected final int size;
   protected final FloatBuffer state;

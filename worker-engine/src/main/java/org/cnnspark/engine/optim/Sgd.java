@@ -8,6 +8,9 @@ import java.nio.FloatBuffer;
  * that equals the recurrence from buf = 0, so a zero state means "no history".
  */
 public final class Sgd extends Optimizer {
+  private final float[] p = new float[TILE];
+  private final float[] g = new float[TILE];
+  private final float[] m = new float[TILE];
 
   Sgd(OptimizerConfig config, int size) {
     super(config, size);
@@ -19,18 +22,33 @@ public final class Sgd extends Optimizer {
     float wd = (float) config.weightDecay();
     float mom = (float) config.momentum();
     boolean nesterov = config.nesterov();
-    for (int i = 0; i < size; i++) {
-      float p = params.get(i);
-      float g = grads.get(i);
+    for (int off = 0; off < size; off += TILE) {
+      int n = Math.min(TILE, size - off);
+      params.get(off, p, 0, n);
+      grads.get(off, g, 0, n);
       if (wd != 0f) {
-        g += wd * p;
+        for (int i = 0; i < n; i++) {
+          g[i] += wd * p[i];
+        }
       }
       if (mom != 0f) {
-        float buf = mom * state.get(i) + g;
-        state.put(i, buf);
-        g = nesterov ? g + mom * buf : buf;
+        state.get(off, m, 0, n);
+        for (int i = 0; i < n; i++) {
+          m[i] = mom * m[i] + g[i];
+        }
+        state.put(off, m, 0, n);
+        if (nesterov) {
+          for (int i = 0; i < n; i++) {
+            g[i] += mom * m[i];
+          }
+        } else {
+          System.arraycopy(m, 0, g, 0, n);
+        }
       }
-      params.put(i, p - lr * g);
+      for (int i = 0; i < n; i++) {
+        p[i] -= lr * g[i];
+      }
+      params.put(off, p, 0, n);
     }
     steps++;
   }
