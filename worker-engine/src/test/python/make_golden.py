@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Writes the PyTorch reference files the engine's GoldenTest compares against. Run by hand:
+
+    LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 \
+        worker-engine/src/test/python/make_golden.py
+
+(Debian: apt-get install python3-torch libopenblas0-openmp). Each case is one safetensors file in
+src/test/resources/golden/ holding: x, labels, init.<param>, probs, loss, grad.<param>, and the
+parameters after 3 optimizer steps on the same batch for each optimizer setting, <opt>.<param>.
+The module names follow the engine's naming (conv1, bn1, fc1, ...), so state_dict keys match.
+"""
+import collections
+import json
+import os
+import struct
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "golden")
+
+OPTIMIZERS = {
+    "sgd": lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9),
+    "sgd_nesterov_wd": lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4),
+    "adam": lambda p: torch.optim.Adam(p, lr=1e-3),
+    "adam_wd": lambda p: torch.optim.Adam(p, lr=1e-3, weight_decay=1e-2),
+}
+
+
+def build(spec, c, h, w):
+    """nn.Sequential from the engine's compact spec (the subset the golden cases use)."""
+    layers, counts, shape = [], collections.Counter(), (c, h, w)
+    for tok in spec.split():
+        name, _, args = tok.partition("(")
+        args = [a for a in args.rstrip(")").split(",") if a]
+        pos = [a for a in args if "=" not in a]
+        kw = dict(a.split("=") for a in args if "=" in a)
+        if name == "conv":
+            counts["conv"] += 1
+            oc, k = int(pos[0]), int(pos[1])
+            pad = int(kw.get("pad", 0))
+            bias = kw.get("bias", "true") == "true"
+            layers.append((f"conv{counts['conv']}", nn.Conv2d(shape[0], oc, k, padding=pad, bias=bias)))
+            shape = (oc, shape[1] + 2 * pad - k + 1, shape[2] + 2 * pad - k + 1)
+        elif name == "batchnorm":
+            counts["bn"] += 1
+            layers.append((f"bn{counts['bn']}", nn.BatchNorm2d(shape[0])))
+        elif name == "relu":
+            counts["relu"] += 1
+            layers.append((f"relu{counts['relu']}", nn.ReLU()))
+        elif name == "maxpool":
+            counts["pool"] += 1
+            k = int(pos[0])
+            layers.append((f"pool{counts['pool']}", nn.MaxPool2d(k)))
+            shape = (shape[0], shape[1] // k, shape[2] // k)
+        elif name == "flatten":
+            layers.append(("flatten", nn.Flatten()))
+            shape = (shape[0] * shape[1] * shape[2], 1, 1)
+        elif name == "dropout":
+            counts["drop"] += 1
+            layers.append((f"drop{counts['drop']}", nn.Dropout(float(pos[0]) if pos else 0.5)))
+        elif name == "dense":
+            counts["fc"] += 1
+            layers.append((f"fc{counts['fc']}", nn.Linear(shape[0], int(pos[0]))))
+            shape = (int(pos[0]), 1, 1)
+        else:
+            raise ValueError(tok)
+    return nn.Sequential(collections.OrderedDict(layers))
+
+
+def save(path, tensors, meta):
+    header, blobs, off = {"__metadata__": meta}, [], 0
+    for k, t in tensors.items():
+        a = np.array(t.detach().cpu().numpy(), dtype=np.float32, order="C")  # keeps 0-d shapes
+        b = a.tobytes()
+        header[k] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    h = json.dumps(header).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+def case(name, spec, shape, n, train_mode, seed):
+    torch.manual_seed(seed)
+    model = build(spec, *shape)
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):  # non-trivial running statistics for the eval case
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+    x = torch.rand(n, *shape)
+    labels = torch.randint(0, 10, (n,))
+    init = {k: v.clone() for k, v in model.state_dict().items()}
+    out = {"x": x, "labels": labels.float()}
+    out.update({"init." + k: v for k, v in init.items()})
+    model.train(train_mode)
+    logits = model(x)
+    loss = nn.functional.cross_entropy(logits, labels)
+    loss.backward()
+    out["probs"] = torch.softmax(logits, 1)
+    out["loss"] = loss.reshape(1)
+    out.update({"grad." + k: p.grad.clone() for k, p in model.named_parameters()})
+    if train_mode:  # running statistics after one training forward
+        out.update({"after." + k: v.clone() for k, v in model.state_dict().items()
+                    if "running" in k})
+    # every tensor above is a copy: the optimizer runs below update parameters and grads in place
+    for opt_name, make in OPTIMIZERS.items():
+        model.load_state_dict(init)
+        opt = make(model.parameters())
+        for _ in range(3):
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), labels).backward()
+            opt.step()
+        out.update({opt_name + "." + k: p.detach().clone() for k, p in model.named_parameters()})
+    meta = {"spec": spec, "input_shape": "x".join(map(str, shape)), "train_mode": str(train_mode).lower(),
+            "torch": torch.__version__}
+    save(os.path.join(OUT, name + ".safetensors"), out, meta)
+    print("wrote", name, "loss", float(loss))
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    torch.set_num_threads(1)
+    tutorial = "conv(32,3,pad=1) relu maxpool(2) conv(64,3,pad=1) relu maxpool(2) flatten dense(128) relu dense(10)"
+    case("tutorial_1x28x28", tutorial, (1, 28, 28), 5, True, 1)
+    case("tutorial_3x32x32", tutorial, (3, 32, 32), 3, True, 2)
+    # batch-norm and dropout in eval mode. The convolutions before batch-norm have no bias: its
+    # gradient is zero up to rounding noise, which Adam would amplify into noise-sized steps.
+    case("bn_dropout_eval", "conv(8,3,pad=1,bias=false) batchnorm relu maxpool(2) flatten dropout(0.5) dense(10)", (2, 12, 10), 4, False, 3)
+    # batch-norm in training mode: batch statistics and the running-statistics update
+    case("bn_train", "conv(6,3,pad=1,bias=false) batchnorm relu maxpool(2) flatten dense(10)", (1, 10, 14), 6, True, 4)
