@@ -23,6 +23,11 @@ public final class AtomicFiles {
       try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp))) {
         writer.write(out);
       }
+      try { // createTempFile makes it owner-only; a model file is ordinary data
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system: keep the default
+      }
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(tmp);
