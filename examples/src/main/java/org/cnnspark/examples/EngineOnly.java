@@ -46,6 +46,6 @@ public final class EngineOnly {
     }
     SafeTensors.write(out, StateDict.export(net), Map.of("format", "pt"));
     // README-SNIPPET-END
-    System.out.println("wrote " + out + " (load it with torch: model.load_state_dict(safetensors.torch.load_file(...)))");
+    System.out.println("wrote " + out + "; check it in PyTorch with examples/python/evaluate_in_pytorch.py");
   }
 }
