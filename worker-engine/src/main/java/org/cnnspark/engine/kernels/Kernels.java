@@ -55,7 +55,9 @@ public final class Kernels {
       default:
         try {
           Gemm g = new OpenBlasGemm();
-          reason = "native library loaded for " + System.getProperty("os.name") + "-" + System.getProperty("os.arch");
+          reason = "native library loaded for " + System.getProperty("os.name") + "-" + System.getProperty("os.arch")
+              + (System.getenv("OPENBLAS_NUM_THREADS") == null
+                  ? "; OPENBLAS_NUM_THREADS is unset, so OpenBLAS started a pool of idle threads: set it to 1" : "");
           return g;
         } catch (Throwable t) {
           reason = "native OpenBLAS did not load (" + t + "); falling back to pure Java, expect ~20x slower training";
