@@ -1,0 +1,116 @@
+package org.cnnspark.driver.data;
+
+import java.util.List;
+import java.util.Locale;
+import org.cnnspark.engine.Shape;
+
+/**
+ * What to load and how.
+ *
+ * @param path images: an IDX images file, a CIFAR-10 .bin file / directory / glob, an image folder
+ *     root (one sub-folder per class), or a Parquet table; any Hadoop FileSystem URI. For
+ *     {@link Datasets#fromDataFrame} only a name used in messages (may be null)
+ * @param labelsPath IDX labels file; null = the images file name with {@code labels-idx1} in place
+ *     of {@code images-idx3}
+ * @param format idx, cifar, images or parquet; null = detect from the path
+ * @param inputShape the shape the model wants; null = take it from the data
+ * @param resize when the data's shape differs from inputShape: true = convert (bilinear resize,
+ *     gray <-> RGB), false = fail with a message
+ * @param partitions W >= 1, the number of partitions (workers) of the result
+ * @param imageCol image column of a Parquet table or DataFrame; null = "image"
+ * @param labelCol label column of a Parquet table or DataFrame; null = "label"
+ * @param classNames for image folders: a fixed class -> index map (e.g. from a trained model);
+ *     null = the sorted sub-folder names
+ * @param skipBadRecords drop records that do not decode or have a bad label, and count them,
+ *     instead of failing; broken files (truncated, wrong magic) always fail
+ * @param numClasses the expected number of classes, 0 = from the data; labels must lie in
+ *     [0, numClasses)
+ * @param labelsOptional true = data without labels is accepted (labels -1), e.g. for prediction;
+ *     false = a missing labels file, label column or class folder is an error
+ */
+public record DataOptions(String path, String labelsPath, String format, Shape inputShape, boolean resize,
+    int partitions, String imageCol, String labelCol, List<String> classNames, boolean skipBadRecords,
+    int numClasses, boolean labelsOptional) {
+
+  public static final List<String> FORMATS = List.of("idx", "cifar", "images", "parquet");
+
+  public DataOptions {
+    if (format != null) {
+      format = format.trim().toLowerCase(Locale.ROOT);
+      if (!FORMATS.contains(format)) {
+        throw new DataException("unknown data format '" + format + "': use one of " + String.join(", ", FORMATS)
+            + " (or leave it out to detect it from the path)");
+      }
+    }
+    if (partitions < 1) {
+      throw new DataException("the number of partitions (workers) must be at least 1, got " + partitions);
+    }
+    imageCol = imageCol == null ? "image" : imageCol;
+    labelCol = labelCol == null ? "label" : labelCol;
+    if (classNames != null) {
+      classNames = List.copyOf(classNames);
+      if (classNames.isEmpty()) {
+        throw new DataException("the class list is empty: give at least one class name, or none to use the folder names");
+      }
+      if (numClasses != 0 && numClasses != classNames.size()) {
+        throw new DataException("numClasses " + numClasses + " does not match the " + classNames.size()
+            + " class names " + classNames);
+      }
+    }
+    if (numClasses < 0) {
+      throw new DataException("numClasses must be >= 0 (0 = from the data), got " + numClasses);
+    }
+  }
+
+  /** The ten fields the training code uses; numClasses from the data, labels required. */
+  public DataOptions(String path, String labelsPath, String format, Shape inputShape, boolean resize,
+      int partitions, String imageCol, String labelCol, List<String> classNames, boolean skipBadRecords) {
+    this(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
+        skipBadRecords, 0, false);
+  }
+
+  /** Defaults for everything but the path and the number of partitions. */
+  public static DataOptions of(String path, int partitions) {
+    return new DataOptions(path, null, null, null, false, partitions, null, null, null, false, 0, false);
+  }
+
+  public DataOptions withLabelsPath(String labels) {
+    return new DataOptions(path, labels, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
+        skipBadRecords, numClasses, labelsOptional);
+  }
+
+  public DataOptions withFormat(String f) {
+    return new DataOptions(path, labelsPath, f, inputShape, resize, partitions, imageCol, labelCol, classNames,
+        skipBadRecords, numClasses, labelsOptional);
+  }
+
+  public DataOptions withInputShape(Shape shape, boolean resizeToIt) {
+    return new DataOptions(path, labelsPath, format, shape, resizeToIt, partitions, imageCol, labelCol, classNames,
+        skipBadRecords, numClasses, labelsOptional);
+  }
+
+  public DataOptions withColumns(String image, String label) {
+    return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, image, label, classNames,
+        skipBadRecords, numClasses, labelsOptional);
+  }
+
+  public DataOptions withClassNames(List<String> names) {
+    return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, names,
+        skipBadRecords, numClasses, labelsOptional);
+  }
+
+  public DataOptions withSkipBadRecords(boolean skip) {
+    return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
+        skip, numClasses, labelsOptional);
+  }
+
+  public DataOptions withNumClasses(int k) {
+    return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
+        skipBadRecords, k, labelsOptional);
+  }
+
+  public DataOptions withLabelsOptional(boolean optional) {
+    return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
+        skipBadRecords, numClasses, optional);
+  }
+}

@@ -1,0 +1,280 @@
+package org.cnnspark.driver.data;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads a dataset into cached {@link ImageBlock}s split into W contiguous partitions (see
+ * {@link LoadedData}). Every record is decoded once, on the executors; the driver only reads
+ * headers and file listings. Bad input fails with a {@link DataException} naming the file or
+ * record and what to do; with skipBadRecords, bad records are left out and counted instead.
+ */
+public final class Datasets {
+  private static final Logger LOG = LoggerFactory.getLogger(Datasets.class);
+
+  private Datasets() {}
+
+  /** Classes that Kryo must know (spark.kryo.registrationRequired=true) to load data. */
+  public static List<Class<?>> kryoClasses() {
+    return List.of(ImageBlock.class, ImageBlock[].class, ReadSlice.class, ReadSlice[].class, byte[].class,
+        int[].class, long[].class, long[][].class, String[].class, Object[].class);
+  }
+
+  /** Reads the data at options.path() in options.format() (detected when null). */
+  public static LoadedData load(SparkSession spark, DataOptions options) {
+    if (options.path() == null || options.path().isBlank()) {
+      throw new DataException("no data path given: pass --data PATH");
+    }
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Configuration hadoop = jsc.hadoopConfiguration();
+    String format = options.format() != null ? options.format() : detect(options.path(), hadoop);
+    if (format.equals("parquet")) {
+      Dataset<Row> df;
+      try {
+        df = spark.read().parquet(options.path());
+      } catch (RuntimeException e) {
+        throw new DataException("cannot read Parquet table " + options.path() + ": " + firstLine(e.getMessage()), e);
+      }
+      return fromDataFrame(df, options);
+    }
+    Broadcast<byte[]> conf = HadoopFiles.broadcastConf(jsc);
+    PlannedSource.Plan plan = switch (format) {
+      case "idx" -> IdxSource.plan(options, hadoop, conf);
+      case "cifar" -> CifarSource.plan(options, hadoop, conf);
+      case "images" -> ImageFolderSource.plan(options, hadoop, conf);
+      default -> throw new IllegalStateException(format);
+    };
+    // The broadcast stays: a lost cached partition is decoded again from the files.
+    return runPlanned(jsc, plan, options, format);
+  }
+
+  /**
+   * Decodes a DataFrame's image and label columns (options.imageCol(), options.labelCol()). The
+   * image column is Spark's image struct (BGR bytes, converted to RGB), binary (an encoded JPEG,
+   * PNG, BMP or GIF), or an ml Vector or array of numbers holding pixel values 0..255 in C, H, W
+   * order (whole numbers: data scaled to [0, 1] must be multiplied by 255 first). The label column
+   * is numeric and holds class indices. Records keep the DataFrame's order.
+   */
+  public static LoadedData fromDataFrame(Dataset<Row> df, DataOptions options) {
+    return DataFrameSource.load(df, options);
+  }
+
+  /** Format from the path: names first (IDX, .bin, .parquet), then the first bytes of a file. */
+  static String detect(String path, Configuration hadoop) {
+    Path p = new Path(path);
+    FileStatus status;
+    if (HadoopFiles.isGlob(path)) {
+      List<FileStatus> found = HadoopFiles.glob(p, hadoop);
+      if (found.isEmpty()) {
+        throw new DataException("no file matches " + path + ": check --data");
+      }
+      status = found.get(0);
+    } else {
+      status = HadoopFiles.status(p, hadoop, "data path");
+    }
+    String format = status.isDirectory() ? detectDirectory(status.getPath(), hadoop) : detectFile(status, hadoop);
+    LOG.info("data format of {}: {} (pass --format to choose it)", path, format);
+    return format;
+  }
+
+  private static String detectDirectory(Path dir, Configuration hadoop) {
+    List<FileStatus> entries = HadoopFiles.list(dir, hadoop);
+    boolean folders = false;
+    for (FileStatus s : entries) {
+      String name = s.getPath().getName();
+      if (s.isFile() && name.endsWith(".parquet")) {
+        return "parquet";
+      }
+      if (s.isFile() && name.endsWith(".bin")) {
+        return "cifar";
+      }
+      if (s.isFile() && name.contains("images-idx3")) {
+        throw new DataException(dir + " is a directory of IDX files: --data names the images file itself, e.g. "
+            + s.getPath());
+      }
+      folders |= s.isDirectory();
+    }
+    if (folders) {
+      return "images";
+    }
+    throw new DataException("cannot tell the format of directory " + dir + " (no class sub-folders, .bin or "
+        + ".parquet files): pass --format idx|cifar|images|parquet");
+  }
+
+  private static String detectFile(FileStatus status, Configuration hadoop) {
+    String name = status.getPath().getName();
+    if (name.contains("idx3-ubyte") || name.contains("idx1-ubyte")) {
+      return "idx";
+    }
+    if (name.endsWith(".bin")) {
+      return "cifar";
+    }
+    if (name.endsWith(".parquet")) {
+      return "parquet";
+    }
+    byte[] head = new byte[4];
+    try (InputStream in = HadoopFiles.fs(status.getPath(), hadoop).open(status.getPath())) {
+      int got = in.readNBytes(head, 0, 4);
+      if (got == 4 && head[0] == 0x1f && (head[1] & 0xff) == 0x8b) {
+        return "idx";
+      }
+      if (got == 4 && new String(head, java.nio.charset.StandardCharsets.US_ASCII).equals("PAR1")) {
+        return "parquet";
+      }
+      if (got == 4 && head[0] == 0 && head[1] == 0 && head[2] == 8) {
+        return "idx";
+      }
+    } catch (IOException e) {
+      throw new DataException("cannot read " + status.getPath() + ": " + e.getMessage(), e);
+    }
+    throw new DataException("cannot tell the format of " + status.getPath()
+        + ": pass --format idx|cifar|images|parquet");
+  }
+
+  private static LoadedData runPlanned(JavaSparkContext jsc, PlannedSource.Plan plan, DataOptions options,
+      String format) {
+    List<ReadSlice> slices = plan.slices();
+    JavaRDD<ImageBlock> blocks = decode(jsc, plan.source(), slices, options.path());
+    long[][] stats = partitionStats(blocks);
+    long planned = 0;
+    long kept = 0;
+    for (int p = 0; p < slices.size(); p++) {
+      planned += slices.get(p).records;
+      kept += stats[p][0];
+    }
+    long skipped = planned - kept;
+    if (skipped > 0) {
+      // Indices must count kept records only, and the first pass could not know how many
+      // records earlier partitions would drop: decode again with the offsets now known.
+      blocks.unpersist(false);
+      List<ReadSlice> renumbered = new ArrayList<>();
+      long next = 0;
+      for (int p = 0; p < slices.size(); p++) {
+        renumbered.add(slices.get(p).renumbered(next));
+        next += stats[p][0];
+      }
+      blocks = decode(jsc, plan.source(), renumbered, options.path());
+      stats = partitionStats(blocks);
+      LOG.warn("skipped {} bad records of {} in {} (the executor log names them)", skipped, planned, options.path());
+    }
+    if (kept == 0) {
+      blocks.unpersist(false);
+      throw new DataException("all " + planned + " records of " + options.path() + " are bad and were skipped: "
+          + "the dataset is empty");
+    }
+    int numClasses = plan.numClasses() > 0 ? plan.numClasses() : maxLabel(stats) + 1;
+    LOG.info("loaded {} {} records of {} from {} into {} partitions", kept, format, plan.shape(), options.path(),
+        slices.size());
+    return new LoadedData(blocks, plan.shape(), kept, numClasses, plan.classNames(), skipped);
+  }
+
+  private static JavaRDD<ImageBlock> decode(JavaSparkContext jsc, PlannedSource source, List<ReadSlice> slices,
+      String name) {
+    JavaRDD<ImageBlock> blocks = jsc.parallelize(slices, slices.size()).mapPartitions(it -> {
+      List<ImageBlock> out = new ArrayList<>();
+      Configuration hadoop = HadoopFiles.conf(source.conf);
+      while (it.hasNext()) {
+        ReadSlice slice = it.next();
+        if (slice.partition != TaskContext.getPartitionId()) {
+          throw new IllegalStateException("slice " + slice.partition + " landed in partition "
+              + TaskContext.getPartitionId());
+        }
+        BlockSink sink = new BlockSink(source.target, slice.firstIndex);
+        source.read(slice, sink, hadoop);
+        out.addAll(sink.finish());
+      }
+      return out.iterator();
+    }, true);
+    blocks.setName("cnn-spark data " + name);
+    return blocks.persist(StorageLevel.MEMORY_ONLY());
+  }
+
+  /** Per partition {records, largest label}; runs the job that fills the cache. */
+  static long[][] partitionStats(JavaRDD<ImageBlock> blocks) {
+    List<long[]> rows = collect(blocks, blocks.mapPartitionsWithIndex((p, it) -> {
+      long records = 0;
+      long max = -1;
+      while (it.hasNext()) {
+        ImageBlock b = it.next();
+        records += b.count();
+        for (int label : b.labels()) {
+          max = Math.max(max, label);
+        }
+      }
+      return Collections.singletonList(new long[] {p, records, max}).iterator();
+    }, true));
+    long[][] stats = new long[blocks.getNumPartitions()][];
+    for (long[] row : rows) {
+      stats[(int) row[0]] = Arrays.copyOfRange(row, 1, 3);
+    }
+    return stats;
+  }
+
+  static int maxLabel(long[][] stats) {
+    long max = -1;
+    for (long[] s : stats) {
+      max = Math.max(max, s[1]);
+    }
+    return (int) max;
+  }
+
+  /**
+   * Runs a collect, turning a task's DataException back into one (Spark wraps it); on failure the
+   * partly filled cache of {@code cached} is dropped.
+   */
+  static <T> List<T> collect(JavaRDD<?> cached, JavaRDD<T> rdd) {
+    try {
+      return rdd.collect();
+    } catch (Exception e) { // SparkException is checked, but Scala throws it undeclared
+      cached.unpersist(false);
+      throw Datasets.<RuntimeException>rethrow(unwrap(e));
+    }
+  }
+
+  /** The DataException a task threw (Spark wraps it in a SparkException), else e itself. */
+  static Exception unwrap(Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof DataException d) {
+        return new DataException(d.getMessage(), e);
+      }
+    }
+    // When the executor's exception did not travel, its text still does.
+    String marker = DataException.class.getName() + ": ";
+    String text = e.getMessage();
+    int at = text == null ? -1 : text.indexOf(marker);
+    if (at >= 0) {
+      return new DataException(firstLine(text.substring(at + marker.length())), e);
+    }
+    return e;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Exception> E rethrow(Exception e) throws E {
+    throw (E) e;
+  }
+
+  static String firstLine(String text) {
+    if (text == null) {
+      return "";
+    }
+    int nl = text.indexOf('\n');
+    return nl < 0 ? text : text.substring(0, nl);
+  }
+}

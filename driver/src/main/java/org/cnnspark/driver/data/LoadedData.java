@@ -1,0 +1,39 @@
+package org.cnnspark.driver.data;
+
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.cnnspark.engine.Shape;
+
+/**
+ * A decoded dataset, cached on the executors.
+ *
+ * @param blocks exactly {@code partitions} partitions, persisted MEMORY_ONLY (deserialized).
+ *     Partition p holds a contiguous range of global record indices (partition 0 the first
+ *     records), its blocks in index order; the first {@code count % partitions} partitions hold one
+ *     record more than the others, so with fewer records than partitions the last ones are empty.
+ *     Global indices run from 0 to count - 1 (with skipped records, they count the kept ones).
+ * @param shape the shape of every image (C, H, W)
+ * @param count the number of records
+ * @param numClasses classNames.size() when classes are named, the format's class count (10 for
+ *     CIFAR-10) or the expected count the options gave, else the largest label + 1 (0 when no
+ *     record has a label)
+ * @param classNames class index -> name for image folders; empty for idx, cifar and DataFrames
+ * @param skipped records dropped because they were bad (only with skipBadRecords)
+ */
+public record LoadedData(JavaRDD<ImageBlock> blocks, Shape shape, long count, int numClasses,
+    List<String> classNames, long skipped) {
+
+  public LoadedData {
+    classNames = List.copyOf(classNames);
+  }
+
+  /** Number of partitions (workers) the data is split into. */
+  public int partitions() {
+    return blocks.getNumPartitions();
+  }
+
+  /** Drops the cached blocks from executor memory. */
+  public void unpersist() {
+    blocks.unpersist(false);
+  }
+}

@@ -1,0 +1,51 @@
+package org.cnnspark.driver.data;
+
+/**
+ * The records one partition reads: {@code records} source records that become global indices
+ * {@code firstIndex ...}. For IDX: paths = {images, labels or null} with one segment; for CIFAR: one
+ * segment per file (start record, record count); for image folders: one file per record, with
+ * counts holding the file lengths and labels the class indices. Public only so that the Kryo registrator can name it; not part of the API.
+ */
+public final class ReadSlice {
+  int partition;
+  long firstIndex;
+  long records;
+  String[] paths;
+  long[] starts;
+  long[] counts;
+  int[] labels;
+
+  /** For Kryo. */
+  @SuppressWarnings("unused")
+  private ReadSlice() {}
+
+  ReadSlice(int partition, long firstIndex, long records, String[] paths, long[] starts, long[] counts,
+      int[] labels) {
+    this.partition = partition;
+    this.firstIndex = firstIndex;
+    this.records = records;
+    this.paths = paths;
+    this.starts = starts;
+    this.counts = counts;
+    this.labels = labels;
+  }
+
+  /** The same records numbered from another first index (after earlier partitions skipped some). */
+  ReadSlice renumbered(long first) {
+    return new ReadSlice(partition, first, records, paths, starts, counts, labels);
+  }
+
+  /**
+   * Splits n records into w contiguous ranges: bounds[p] .. bounds[p + 1]. The first n % w ranges
+   * get one record more, so with n < w the trailing ranges are empty and partition 0 starts at 0.
+   */
+  static long[] bounds(long n, int w) {
+    long[] b = new long[w + 1];
+    long base = n / w;
+    long extra = n % w;
+    for (int p = 0; p < w; p++) {
+      b[p + 1] = b[p] + base + (p < extra ? 1 : 0);
+    }
+    return b;
+  }
+}
