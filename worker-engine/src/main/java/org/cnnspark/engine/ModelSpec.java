@@ -196,13 +196,11 @@ public final class ModelSpec {
     Layer l = switch (s.type()) {
       case "conv" -> {
         int k = a.integer("kernel", -1);
-        int pad = a.has("padding") ? a.integer("padding", 0) : a.integer("pad", 0);
-        yield new Conv2d(a.integer("out", -1), k, a.integer("stride", 1), pad, a.bool("bias", true));
+        yield new Conv2d(a.integer("out", -1), k, a.integer("stride", 1), a.padding(), a.bool("bias", true));
       }
       case "maxpool", "avgpool" -> {
         int k = a.integer("kernel", -1);
-        int pad = a.has("padding") ? a.integer("padding", 0) : a.integer("pad", 0);
-        yield new Pool2d(s.type().equals("maxpool"), k, a.integer("stride", k), pad);
+        yield new Pool2d(s.type().equals("maxpool"), k, a.integer("stride", k), a.padding());
       }
       case "dense" -> new Linear(a.integer("out", -1), a.bool("bias", true));
       case "dropout" -> new Dropout(a.real("p", 0.5));
@@ -251,6 +249,14 @@ public final class ModelSpec {
       return spec.args().containsKey(k);
     }
 
+    /** pad, or its alias padding; not both. */
+    int padding() {
+      if (has("pad") && has("padding")) {
+        throw new IllegalArgumentException("architecture: " + spec.type() + " has both pad and padding; give one");
+      }
+      return has("padding") ? integer("padding", 0) : integer("pad", 0);
+    }
+
     private String raw(String k) {
       used.add(k);
       return spec.args().get(k);
@@ -297,7 +303,7 @@ public final class ModelSpec {
 
     void checkAllUsed() {
       for (String k : spec.args().keySet()) {
-        if (!used.contains(k) && !(k.equals("padding") || k.equals("pad"))) {
+        if (!used.contains(k)) {
           throw new IllegalArgumentException("architecture: " + spec.type() + " has no argument '" + k + "'");
         }
       }
