@@ -32,9 +32,11 @@ public final class Network {
   private final FloatBuffer params;
   private final FloatBuffer grads;
   private final Gemm gemm;
+  private final boolean fuse;
 
-  private Network(ModelSpec spec, Shape inputShape, Gemm gemm, FloatBuffer sharedParams) {
+  private Network(ModelSpec spec, Shape inputShape, Gemm gemm, FloatBuffer sharedParams, boolean fuse) {
     this.spec = spec;
+    this.fuse = fuse;
     this.inputShape = inputShape;
     this.gemm = gemm;
     this.layers = spec.instantiate();
@@ -87,7 +89,7 @@ public final class Network {
 
   /** Lets each convolution apply a following ReLU and max pool itself (see Conv2d). */
   private void fuseEpilogues() {
-    if (!FUSE) {
+    if (!fuse) {
       return;
     }
     for (int i = 0; i < layers.size(); i++) {
@@ -119,14 +121,19 @@ public final class Network {
   }
 
   public static Network create(ModelSpec spec, Shape inputShape, Init init, long seed, Gemm gemm) {
-    Network net = new Network(spec, inputShape, gemm, null);
+    return create(spec, inputShape, init, seed, gemm, FUSE);
+  }
+
+  /** With the fused epilogue on or off for this network alone: tests compare both in one JVM. */
+  static Network create(ModelSpec spec, Shape inputShape, Init init, long seed, Gemm gemm, boolean fuse) {
+    Network net = new Network(spec, inputShape, gemm, null, fuse);
     net.initialize(init, seed);
     return net;
   }
 
   /** Another network over the same parameter buffer with its own gradients and activations: one per thread. */
   public Network replica() {
-    Network r = new Network(spec, inputShape, gemm, params);
+    Network r = new Network(spec, inputShape, gemm, params, fuse);
     for (Layer l : r.layers) {
       if (l instanceof org.cnnspark.engine.layers.BatchNorm2d bn) {
         bn.trackRunningStats(false);

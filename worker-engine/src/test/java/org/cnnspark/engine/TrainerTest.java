@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.cnnspark.engine.io.Idx;
-import org.cnnspark.engine.optim.Optimizer;
 import org.cnnspark.engine.optim.OptimizerConfig;
 import org.junit.jupiter.api.Test;
 
@@ -65,48 +64,79 @@ class TrainerTest {
   }
 
   @Test
-  void optimizersFollowPyTorchsRulesInDouble() {
-    SplittableRandom rng = new SplittableRandom(4);
-    int n = 37;
-    for (OptimizerConfig c : new OptimizerConfig[] {
-        OptimizerConfig.sgd(0.1, 0, false, 0), OptimizerConfig.sgd(0.05, 0.9, false, 0.01),
-        OptimizerConfig.sgd(0.05, 0.8, true, 0.001), OptimizerConfig.adam(0.01, 0.9, 0.999, 1e-8, 0),
-        OptimizerConfig.adam(0.003, 0.8, 0.99, 1e-6, 0.05)}) {
-      double[] p = new double[n];
-      double[] m = new double[n];
-      double[] v = new double[n];
-      FloatBuffer params = Buffers.allocate(n);
-      for (int i = 0; i < n; i++) {
-        p[i] = rng.nextGaussian();
-        params.put(i, (float) p[i]);
-        p[i] = params.get(i);
+  void batchNormAndDropoutModelsAreBitIdenticalWithTwoThreads() {
+    // replicas: shared parameters, own dropout masks per shard, running statistics from shard 0 only
+    String spec = "conv(4,3,pad=1) batchnorm relu maxpool(2) flatten dropout(0.3) dense(10)";
+    float[] first = train(2, spec, 5);
+    assertArrayEquals(first, train(2, spec, 5));
+    assertFalse(java.util.Arrays.equals(first, train(1, spec, 5)), "a different sharding gives a different (valid) run");
+  }
+
+  /** Overfitting 8 images: the loss on that batch falls far below log(10) and every image is learnt. */
+  @Test
+  void lossFallsWhenOverfittingATinyBatch() {
+    Shape s = Shape.parse("1x10x9");
+    Network net = Network.create(ModelSpec.parse("conv(6,3,pad=1) relu maxpool(2) flatten dense(16) relu dense(10)"), s, Init.PYTORCH, 3);
+    byte[] px = randomPixels(8, s, 2);
+    int[] labels = {3, 1, 4, 1, 5, 9, 2, 6};
+    try (Trainer t = new Trainer(net, OptimizerConfig.sgd(0.1, 0.9, false, 0), 1, Normalization.SCALE_ONLY)) {
+      double first = t.trainBatch(px, labels, 0, 8, 0).meanLoss();
+      assertEquals(Math.log(10), first, 0.5, "an untrained 10-class model starts near log(10)");
+      double previous = first;
+      int rises = 0;
+      for (int step = 1; step < 150; step++) {
+        double loss = t.trainBatch(px, labels, 0, 8, step).meanLoss();
+        rises += loss > previous ? 1 : 0;
+        previous = loss;
       }
-      Optimizer opt = c.create(n);
-      for (int t = 1; t <= 5; t++) {
-        FloatBuffer grads = Buffers.allocate(n);
-        for (int i = 0; i < n; i++) {
-          float g = (float) rng.nextGaussian();
-          grads.put(i, g);
-          double gi = g + c.weightDecay() * p[i];
-          if (c.type().equals("sgd")) {
-            if (c.momentum() > 0) {
-              m[i] = t == 1 ? gi : c.momentum() * m[i] + gi; // PyTorch: buf = g on the first step
-              gi = c.nesterov() ? gi + c.momentum() * m[i] : m[i];
-            }
-            p[i] -= c.lr() * gi;
-          } else {
-            m[i] = c.beta1() * m[i] + (1 - c.beta1()) * gi;
-            v[i] = c.beta2() * v[i] + (1 - c.beta2()) * gi * gi;
-            double denom = Math.sqrt(v[i]) / Math.sqrt(1 - Math.pow(c.beta2(), t)) + c.eps();
-            p[i] -= c.lr() / (1 - Math.pow(c.beta1(), t)) * m[i] / denom;
-          }
+      Trainer.Stats end = t.evaluate(px, labels, 0, 8, 8);
+      assertTrue(end.meanLoss() < 0.05, "loss " + first + " -> " + end.meanLoss());
+      assertEquals(8, end.correct(), "all 8 training images classified right");
+      assertTrue(rises < 30, "the loss rose on " + rises + " of 150 steps");
+    }
+  }
+
+  /** The uint8 entry point equals normalising by hand and using the float one; predict agrees with evaluate. */
+  @Test
+  void pixelAndFloatInputsAndPredictAgree() {
+    Shape s = Shape.parse("2x6x5");
+    String spec = "conv(3,3,pad=1) relu flatten dense(4)";
+    byte[] px = randomPixels(6, s, 9);
+    int[] labels = {0, 1, 2, 3, 2, 1};
+    Normalization norm = new Normalization(new float[] {0.5f, 0.2f}, new float[] {0.25f, 2f});
+    Network a = Network.create(ModelSpec.parse(spec), s, Init.PYTORCH, 1);
+    Network b = Network.create(ModelSpec.parse(spec), s, Init.PYTORCH, 1);
+    FloatBuffer x = Buffers.allocate(6L * s.size());
+    for (int i = 0; i < 6 * s.size(); i++) {
+      int c = (i % s.size()) / (s.h() * s.w());
+      x.put(i, ((px[i] & 0xff) / 255f - norm.mean()[c]) / norm.std()[c]);
+    }
+    try (Trainer ta = new Trainer(a, OptimizerConfig.adam(0.01, 0.9, 0.999, 1e-8, 0), 2, norm);
+         Trainer tb = new Trainer(b, OptimizerConfig.adam(0.01, 0.9, 0.999, 1e-8, 0), 2, norm)) {
+      for (int step = 0; step < 3; step++) {
+        Trainer.Stats sa = ta.trainBatch(px, labels, 0, 6, step);
+        Trainer.Stats sb = tb.trainBatch(x, labels, 6, step);
+        assertEquals(sa, sb, "step " + step);
+      }
+      assertArrayEquals(a.paramsArray(), b.paramsArray());
+      float[] probs = new float[6 * 4];
+      ta.predict(px, 0, 6, 4, probs);
+      Trainer.Stats eval = ta.evaluate(px, labels, 0, 6, 4);
+      int correct = 0;
+      double loss = 0;
+      for (int i = 0; i < 6; i++) {
+        int arg = 0;
+        double sum = 0;
+        for (int j = 0; j < 4; j++) {
+          sum += probs[i * 4 + j];
+          arg = probs[i * 4 + j] > probs[i * 4 + arg] ? j : arg;
         }
-        opt.step(params, grads);
+        assertEquals(1.0, sum, 1e-5, "probabilities of image " + i);
+        correct += arg == labels[i] ? 1 : 0;
+        loss -= Math.log(probs[i * 4 + labels[i]]);
       }
-      for (int i = 0; i < n; i++) {
-        assertEquals(p[i], params.get(i), 2e-5 * Math.max(1, Math.abs(p[i])), c + " parameter " + i);
-      }
-      assertEquals(5, opt.steps());
+      assertEquals(correct, eval.correct());
+      assertEquals(loss, eval.lossSum(), 1e-4);
     }
   }
 

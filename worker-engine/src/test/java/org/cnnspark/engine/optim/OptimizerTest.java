@@ -1,0 +1,231 @@
+package org.cnnspark.engine.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.FloatBuffer;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.cnnspark.engine.Buffers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * SGD and Adam against PyTorch's documented update rules, written out here in double precision
+ * (torch.optim.SGD and torch.optim.Adam pseudo-code), over 10 steps on random vectors longer than
+ * the optimizers' 4096-float tiles. The float implementation may differ from the double one by
+ * rounding only (2e-6 relative), while any wrong term moves a step of lr * |g|, 1e-3 or more.
+ */
+class OptimizerTest {
+  private static final int P = 4096 + 37;
+  private static final int STEPS = 10;
+
+  static Stream<OptimizerConfig> configs() {
+    return Stream.of(
+        OptimizerConfig.sgd(0.1, 0, false, 0),
+        OptimizerConfig.sgd(0.05, 0, false, 0.01),
+        OptimizerConfig.sgd(0.05, 0.9, false, 0),
+        OptimizerConfig.sgd(0.05, 0.9, false, 0.01),
+        OptimizerConfig.sgd(0.02, 0.8, true, 0),
+        OptimizerConfig.sgd(0.02, 0.5, true, 0.05),
+        OptimizerConfig.adam(0.01, 0.9, 0.999, 1e-8, 0),
+        OptimizerConfig.adam(0.003, 0.8, 0.99, 1e-6, 0.05),
+        OptimizerConfig.adam(0.1, 0.0, 0.5, 1e-3, 0));
+  }
+
+  /** PyTorch's rules in double; state arrays as PyTorch keeps them (momentum_buffer, exp_avg, exp_avg_sq). */
+  static final class Reference {
+    final OptimizerConfig c;
+    final double[] p;
+    final double[] buf;
+    final double[] m;
+    final double[] v;
+    int t;
+
+    Reference(OptimizerConfig c, double[] p) {
+      this.c = c;
+      this.p = p.clone();
+      buf = new double[p.length];
+      m = new double[p.length];
+      v = new double[p.length];
+    }
+
+    void step(float[] grad) {
+      t++;
+      for (int i = 0; i < p.length; i++) {
+        double g = grad[i];
+        if (c.weightDecay() != 0) {
+          g += c.weightDecay() * p[i];
+        }
+        if (c.type().equals("sgd")) {
+          if (c.momentum() != 0) {
+            buf[i] = t == 1 ? g : c.momentum() * buf[i] + g; // dampening 0
+            g = c.nesterov() ? g + c.momentum() * buf[i] : buf[i];
+          }
+          p[i] -= c.lr() * g;
+        } else {
+          m[i] = c.beta1() * m[i] + (1 - c.beta1()) * g;
+          v[i] = c.beta2() * v[i] + (1 - c.beta2()) * g * g;
+          double mHat = m[i] / (1 - Math.pow(c.beta1(), t));
+          double vHat = v[i] / (1 - Math.pow(c.beta2(), t));
+          p[i] -= c.lr() * mHat / (Math.sqrt(vHat) + c.eps());
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("configs")
+  void followsPyTorchsUpdateRule(OptimizerConfig c) {
+    SplittableRandom rng = new SplittableRandom(c.hashCode());
+    float[] p0 = new float[P];
+    double[] pd = new double[P];
+    for (int i = 0; i < P; i++) {
+      p0[i] = (float) rng.nextGaussian();
+      pd[i] = p0[i];
+    }
+    Reference ref = new Reference(c, pd);
+    FloatBuffer params = Buffers.of(p0);
+    Optimizer opt = c.create(P);
+    assertEquals(c.stateFloatsPerParam() * P, opt.stateSize());
+    for (int t = 1; t <= STEPS; t++) {
+      float[] g = new float[P];
+      for (int i = 0; i < P; i++) {
+        g[i] = (float) (rng.nextGaussian() * (1 + i % 3)); // different scales per coordinate, as Adam normalises them
+      }
+      ref.step(g);
+      opt.step(params, Buffers.of(g));
+      assertEquals(t, opt.steps());
+      expectClose(c + " step " + t + " parameter", ref.p, Buffers.toArray(params, P));
+    }
+    float[] state = opt.stateArray();
+    if (c.type().equals("adam")) {
+      expectClose(c + " exp_avg (state [0, P))", ref.m, java.util.Arrays.copyOfRange(state, 0, P));
+      expectClose(c + " exp_avg_sq (state [P, 2P))", ref.v, java.util.Arrays.copyOfRange(state, P, 2 * P));
+    } else if (c.momentum() > 0) {
+      expectClose(c + " momentum_buffer", ref.buf, state);
+    }
+  }
+
+  /** Within 2e-6 of |value| + rms(values): a momentum buffer that nearly cancels keeps the rounding of its history. */
+  private static void expectClose(String what, double[] expected, float[] actual) {
+    double sq = 0;
+    for (double e : expected) {
+      sq += e * e;
+    }
+    double scale = Math.sqrt(sq / expected.length);
+    for (int i = 0; i < expected.length; i++) {
+      double tol = 2e-6 * (Math.abs(expected[i]) + scale);
+      if (!(Math.abs(actual[i] - expected[i]) <= tol)) {
+        fail(what + " " + i + ": " + actual[i] + ", PyTorch's rule gives " + expected[i]);
+      }
+    }
+  }
+
+  /** A zero gradient with weight decay still shrinks the weights, by exactly lr * wd * p on SGD's first step. */
+  @Test
+  void weightDecayIsAddedToTheGradient() {
+    FloatBuffer p = Buffers.of(2f, -4f);
+    OptimizerConfig.sgd(0.5, 0.9, false, 0.1).create(2).step(p, Buffers.of(0f, 0f));
+    assertEquals(2f - 0.5f * 0.1f * 2f, p.get(0), 1e-7);
+    assertEquals(-4f + 0.5f * 0.1f * 4f, p.get(1), 1e-7);
+  }
+
+  /** Adam's first step moves every coordinate by about lr, whatever the gradient's scale (bias correction). */
+  @Test
+  void adamsFirstStepIsLearningRateSized() {
+    FloatBuffer p = Buffers.of(0f, 0f, 0f);
+    OptimizerConfig.adam(0.01, 0.9, 0.999, 1e-8, 0).create(3).step(p, Buffers.of(1e-3f, -50f, 7f));
+    assertEquals(-0.01f, p.get(0), 1e-6);
+    assertEquals(0.01f, p.get(1), 1e-6);
+    assertEquals(-0.01f, p.get(2), 1e-6);
+  }
+
+  /** Saving state and step count and loading them into a fresh optimizer continues the same run, bit for bit. */
+  @ParameterizedTest
+  @MethodSource("configs")
+  void stateRoundTripContinuesTheSameRun(OptimizerConfig c) {
+    SplittableRandom rng = new SplittableRandom(7);
+    int n = 50;
+    float[][] grads = new float[6][n];
+    for (float[] g : grads) {
+      for (int i = 0; i < n; i++) {
+        g[i] = (float) rng.nextGaussian();
+      }
+    }
+    float[] start = new float[n];
+    for (int i = 0; i < n; i++) {
+      start[i] = (float) rng.nextGaussian();
+    }
+    FloatBuffer a = Buffers.of(start);
+    Optimizer one = c.create(n);
+    for (float[] g : grads) {
+      one.step(a, Buffers.of(g));
+    }
+    FloatBuffer b = Buffers.of(start);
+    Optimizer first = c.create(n);
+    for (int s = 0; s < 3; s++) {
+      first.step(b, Buffers.of(grads[s]));
+    }
+    Optimizer second = c.create(n);
+    second.setState(first.stateArray());
+    second.setSteps(first.steps());
+    for (int s = 3; s < 6; s++) {
+      second.step(b, Buffers.of(grads[s]));
+    }
+    assertArrayEquals(Buffers.toArray(a, n), Buffers.toArray(b, n), c.toString());
+    assertArrayEquals(one.stateArray(), second.stateArray(), c + " state");
+    assertEquals(6, second.steps());
+  }
+
+  /** reset() forgets momentum and moments: the next step is a first step again. */
+  @ParameterizedTest
+  @MethodSource("configs")
+  void resetStartsAfresh(OptimizerConfig c) {
+    float[] start = {0.5f, -1f, 2f};
+    float[] g = {0.3f, 0.1f, -0.7f};
+    FloatBuffer fresh = Buffers.of(start);
+    c.create(3).step(fresh, Buffers.of(g));
+    Optimizer used = c.create(3);
+    FloatBuffer scratch = Buffers.of(start);
+    used.step(scratch, Buffers.of(1f, 2f, 3f));
+    used.step(scratch, Buffers.of(-2f, 0f, 1f));
+    used.reset();
+    assertEquals(0, used.steps());
+    FloatBuffer again = Buffers.of(start);
+    used.step(again, Buffers.of(g));
+    assertArrayEquals(Buffers.toArray(fresh, 3), Buffers.toArray(again, 3), c.toString());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = ';', value = {
+      "rmsprop; 0.1; 0; false; unknown optimizer 'rmsprop': use sgd or adam",
+      "sgd; 0; 0; false; learning rate must be > 0",
+      "sgd; 0.1; 1; false; momentum must be in [0, 1)",
+      "sgd; 0.1; 0; true; Nesterov momentum needs momentum > 0",
+      "sgd; NaN; 0; false; learning rate must be > 0",
+  })
+  void badSettingsAreRefused(String type, double lr, double momentum, boolean nesterov, String message) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new OptimizerConfig(type, lr, momentum, nesterov, 0, 0.9, 0.999, 1e-8));
+    assertTrue(e.getMessage().contains(message), e.getMessage());
+  }
+
+  @Test
+  void badAdamSettingsAreRefused() {
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.adam(1e-3, 1.0, 0.999, 1e-8, 0))
+        .getMessage().contains("Adam betas must be in [0, 1)"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.adam(1e-3, 0.9, 0.999, 0, 0))
+        .getMessage().contains("Adam eps must be > 0"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.adam(1e-3, 0.9, 0.999, 1e-8, -1))
+        .getMessage().contains("weight decay must be >= 0"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> OptimizerConfig.sgd(0.1, 0.9, false, 0).create(3).setState(new float[2]));
+    assertTrue(e.getMessage().contains("optimizer state has 2 floats, expected 3"), e.getMessage());
+  }
+}
