@@ -12,9 +12,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Conv2d against the definition: a direct 7-deep loop in double written here (the oracle), for
  * forward y, dWeight, dBias and dX, over kernel sizes 1-5, strides 1-3, paddings 0-2 (also wider
- * than the kernel), bias on and off, training (backward reuses forward's im2col) and eval
- * (backward redoes it), batches that split into several of the layer's image chunks, both kernel
- * backends. Tolerance: the float summation error bound 2 (terms + 2) 2^-24 sum|products| per
+ * than the kernel), bias on and off, training and eval, batches that split into several of the
+ * layer's image chunks, both kernel backends. Tolerance: the float summation error bound 2 (terms + 2) 2^-24 sum|products| per
  * element, so only rounding passes.
  */
 class ConvReferenceTest {
