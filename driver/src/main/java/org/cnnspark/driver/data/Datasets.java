@@ -13,9 +13,18 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.DecimalType;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,10 +40,29 @@ public final class Datasets {
 
   private Datasets() {}
 
-  /** Classes that Kryo must know (spark.kryo.registrationRequired=true) to load data. */
+  /**
+   * Classes that Kryo must know (spark.kryo.registrationRequired=true) to load data. Besides ours:
+   * Spark's Parquet reader collects file schemas (StructType) through Kryo, and registers none of
+   * their classes itself.
+   */
   public static List<Class<?>> kryoClasses() {
-    return List.of(ImageBlock.class, ImageBlock[].class, ReadSlice.class, ReadSlice[].class, byte[].class,
-        int[].class, long[].class, long[][].class, String[].class, Object[].class);
+    List<Class<?>> classes = new ArrayList<>(List.of(ImageBlock.class, ImageBlock[].class, ReadSlice.class,
+        ReadSlice[].class, byte[].class, int[].class, long[].class, long[][].class, String[].class, Object[].class,
+        StructType.class, StructType[].class, StructField.class, StructField[].class, Metadata.class,
+        ArrayType.class, MapType.class, DecimalType.class, SQLDataTypes.VectorType().getClass()));
+    for (DataType t : List.of(DataTypes.BinaryType, DataTypes.BooleanType, DataTypes.ByteType, DataTypes.ShortType,
+        DataTypes.IntegerType, DataTypes.LongType, DataTypes.FloatType, DataTypes.DoubleType, DataTypes.StringType,
+        DataTypes.DateType, DataTypes.TimestampType, DataTypes.TimestampNTZType, DataTypes.NullType)) {
+      classes.add(t.getClass());
+    }
+    for (String scalaMap : List.of("Map1", "Map2", "Map3", "Map4")) {
+      try {
+        classes.add(Class.forName("scala.collection.immutable.Map$" + scalaMap));
+      } catch (ClassNotFoundException e) {
+        throw new IllegalStateException("Scala 2.13 collections are missing from the class path", e);
+      }
+    }
+    return classes;
   }
 
   /** Reads the data at options.path() in options.format() (detected when null). */

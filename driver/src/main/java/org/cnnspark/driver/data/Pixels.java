@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -47,13 +48,17 @@ record Pixels(int c, int h, int w, byte[] data) {
         }
         BufferedImage image = reader.read(0);
         if (!warnings.isEmpty()) {
-          throw new BadRecordException("is a damaged " + reader.getFormatName() + " image: " + warnings.get(0));
+          throw new BadRecordException("is a damaged " + reader.getFormatName().toUpperCase(Locale.ROOT)
+              + " image (" + warnings.get(0) + ")");
         }
         return of(image);
+      } catch (IOException | RuntimeException e) {
+        throw new BadRecordException("is a damaged " + reader.getFormatName().toUpperCase(Locale.ROOT)
+            + " image (" + e.getMessage() + ")");
       } finally {
         reader.dispose();
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
       throw new BadRecordException("does not decode as an image (" + e.getMessage() + ")");
     }
   }

@@ -1,0 +1,8 @@
+/**
+ * Data ingestion: IDX, CIFAR-10 binary, image folders, Parquet tables and DataFrames decoded once,
+ * on the executors, into cached {@link org.cnnspark.driver.data.ImageBlock}s (uint8 NCHW pixels,
+ * int labels) split into W contiguous partitions. Entry point: {@link
+ * org.cnnspark.driver.data.Datasets}. Files are read through Hadoop's FileSystem API. Knows nothing
+ * of training: it must not depend on the engine's numerics, only on its {@code Shape}.
+ */
+package org.cnnspark.driver.data;
