@@ -5,14 +5,24 @@
         worker-engine/src/test/python/make_golden.py
 
 (Debian: apt-get install python3-torch libopenblas0-openmp). Each case is one safetensors file in
-src/test/resources/golden/ holding: x, labels, init.<param>, probs, loss, grad.<param>, and the
+src/test/resources/golden/ holding: x, labels, init.<param>, probs, loss, grad.<param>, the
+running statistics after one training forward (after.<buffer>, training-mode cases), and the
 parameters after 3 optimizer steps on the same batch for each optimizer setting, <opt>.<param>.
 The module names follow the engine's naming (conv1, bn1, fc1, ...), so state_dict keys match.
+
+The other direction, a file exported by the engine loading into PyTorch, is checked by
+PyTorchInteropTest, which runs this script as
+
+    make_golden.py --check WEIGHTS.safetensors INPUT.safetensors
+
+load_state_dict(strict=True) of WEIGHTS into the model its metadata names, then the eval-mode
+probabilities for INPUT's x printed as JSON.
 """
 import collections
 import json
 import os
 import struct
+import sys
 
 import numpy as np
 import torch
@@ -86,6 +96,36 @@ def save(path, tensors, meta):
             f.write(b)
 
 
+DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32}
+
+
+def load(path):
+    """(tensors, metadata) of a safetensors file, each tensor in its stored dtype."""
+    raw = open(path, "rb").read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    meta = header.pop("__metadata__", {})
+    out = {}
+    for k, v in header.items():
+        begin, end = v["data_offsets"]
+        a = np.frombuffer(raw[8 + n + begin:8 + n + end], dtype=DTYPES[v["dtype"]]).reshape(v["shape"])
+        out[k] = torch.from_numpy(a.copy())
+    return out, meta
+
+
+def check(weights_path, input_path):
+    tensors, meta = load(weights_path)
+    model = build(meta["spec"], *map(int, meta["input_shape"].split("x")))
+    model.load_state_dict(tensors, strict=True)  # raises on a missing, extra or mis-shaped tensor
+    model.eval()
+    x = load(input_path)[0]["x"]
+    with torch.no_grad():
+        probs = torch.softmax(model(x), 1)
+    # the file's own dtype: load_state_dict would convert a float counter silently
+    counters = {k: str(v.dtype) for k, v in tensors.items() if k.endswith("num_batches_tracked")}
+    print(json.dumps({"probs": probs.flatten().tolist(), "counters": counters}))
+
+
 def case(name, spec, shape, n, train_mode, seed):
     torch.manual_seed(seed)
     model = build(spec, *shape)
@@ -107,7 +147,7 @@ def case(name, spec, shape, n, train_mode, seed):
     out.update({"grad." + k: p.grad.clone() for k, p in model.named_parameters()})
     if train_mode:  # running statistics after one training forward
         out.update({"after." + k: v.clone() for k, v in model.state_dict().items()
-                    if "running" in k})
+                    if "running" in k or "num_batches" in k})
     # every tensor above is a copy: the optimizer runs below update parameters and grads in place
     for opt_name, make in OPTIMIZERS.items():
         model.load_state_dict(init)
@@ -124,6 +164,9 @@ def case(name, spec, shape, n, train_mode, seed):
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--check"]:
+        check(sys.argv[2], sys.argv[3])
+        sys.exit(0)
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
     tutorial = "conv(32,3,pad=1) relu maxpool(2) conv(64,3,pad=1) relu maxpool(2) flatten dense(128) relu dense(10)"

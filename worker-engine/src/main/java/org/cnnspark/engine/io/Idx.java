@@ -8,19 +8,33 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+import org.cnnspark.engine.Shape;
 
 /**
- * IDX files (MNIST, Fashion-MNIST): images (magic 0x00000803, N x H x W uint8) and labels
- * (magic 0x00000801, N uint8), raw or gzip-compressed (detected by the gzip magic, not the name).
+ * IDX files (MNIST, Fashion-MNIST): images (magic 0x00000803: uint8, 3 dimensions N x H x W) and
+ * labels (magic 0x00000801: uint8, 1 dimension N), big-endian header, raw or gzip-compressed
+ * (detected by the gzip magic bytes, not by the name). No Spark here: the driver reads the same
+ * files through Hadoop's FileSystem streams.
+ *
+ * <p>Nothing is allocated from a declared size alone: data is read in bounded chunks, so a corrupt
+ * header costs no more memory than the file holds; a short file is reported with the bytes
+ * expected and found, and bytes past the declared data are refused (they mean wrong dimensions).
  */
 public final class Idx {
   private Idx() {}
 
-  /** Decoded images: count x 1 x rows x cols uint8 pixels. */
-  public record Images(int count, int rows, int cols, byte[] pixels) {}
+  /** Decoded images: count x 1 x rows x cols uint8 pixels (NCHW with C = 1). */
+  public record Images(int count, int rows, int cols, byte[] pixels) {
+    public Shape shape() {
+      return new Shape(1, rows, cols);
+    }
+  }
 
-  /** Largest image file accepted: far above any real IDX set, well below a bad length's damage. */
-  static final long MAX_BYTES = 1L << 31;
+  static final int IMAGES_MAGIC = 0x00000803;
+  static final int LABELS_MAGIC = 0x00000801;
+  /** Largest data accepted: one Java array. Real IDX sets are far smaller (MNIST train: 47 MB). */
+  static final long MAX_BYTES = Integer.MAX_VALUE - 8;
 
   public static Images readImages(Path file) throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
@@ -34,34 +48,39 @@ public final class Idx {
     }
   }
 
+  /** Reads an image file from {@code raw} to its end (the caller closes it); {@code source} names it in errors. */
   public static Images readImages(InputStream raw, String source) throws IOException {
-    DataInputStream in = open(raw);
+    DataInputStream in = open(raw, source);
     int magic = header(in, source);
-    if (magic != 0x00000803) {
-      throw bad(source, String.format("has magic 0x%08x, not 0x00000803 (an IDX image file)", magic)
-          + (magic == 0x00000801 ? ": it is a labels file; --data names the images file" : ""));
+    if (magic != IMAGES_MAGIC) {
+      throw bad(source, String.format("has magic 0x%08x, not 0x%08x (IDX, unsigned bytes, 3 dimensions: an image file)",
+          magic, IMAGES_MAGIC) + (magic == LABELS_MAGIC ? "; it is a labels file: give the images file instead" : ""));
     }
-    int n = dim(in, source);
-    int rows = dim(in, source);
-    int cols = dim(in, source);
+    int n = dim(in, source, "image count");
+    int rows = dim(in, source, "row count");
+    int cols = dim(in, source, "column count");
+    if (rows == 0 || cols == 0) {
+      throw bad(source, "declares images of " + rows + "x" + cols + " pixels");
+    }
     long size = (long) n * rows * cols;
-    if (size > MAX_BYTES - 16) {
-      throw bad(source, "declares " + n + " images of " + rows + "x" + cols + ": too large to be an IDX image file");
+    if (size > MAX_BYTES) {
+      throw bad(source, "declares " + n + " images of " + rows + "x" + cols + " (" + size
+          + " bytes): more than this reader takes in one array; split the file");
     }
-    byte[] pixels = new byte[(int) size];
-    fill(in, pixels, source, n + " images of " + rows + "x" + cols);
+    byte[] pixels = data(in, size, source, n + " images of " + rows + "x" + cols);
     return new Images(n, rows, cols, pixels);
   }
 
+  /** Reads a labels file from {@code raw} to its end (the caller closes it); labels are 0..255. */
   public static int[] readLabels(InputStream raw, String source) throws IOException {
-    DataInputStream in = open(raw);
+    DataInputStream in = open(raw, source);
     int magic = header(in, source);
-    if (magic != 0x00000801) {
-      throw bad(source, String.format("has magic 0x%08x, not 0x00000801 (an IDX labels file)", magic));
+    if (magic != LABELS_MAGIC) {
+      throw bad(source, String.format("has magic 0x%08x, not 0x%08x (IDX, unsigned bytes, 1 dimension: a labels file)",
+          magic, LABELS_MAGIC) + (magic == IMAGES_MAGIC ? "; it is an images file: give the labels file instead" : ""));
     }
-    int n = dim(in, source);
-    byte[] b = new byte[n];
-    fill(in, b, source, n + " labels");
+    int n = dim(in, source, "label count");
+    byte[] b = data(in, n, source, n + " labels");
     int[] labels = new int[n];
     for (int i = 0; i < n; i++) {
       labels[i] = b[i] & 0xff;
@@ -69,43 +88,71 @@ public final class Idx {
     return labels;
   }
 
-  private static DataInputStream open(InputStream raw) throws IOException {
+  private static DataInputStream open(InputStream raw, String source) throws IOException {
     BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
     in.mark(2);
     int b0 = in.read();
     int b1 = in.read();
     in.reset();
-    boolean gzip = b0 == 0x1f && b1 == 0x8b;
-    return new DataInputStream(gzip ? new BufferedInputStream(new GZIPInputStream(in), 1 << 16) : in);
+    if (b0 == 0x1f && b1 == 0x8b) {
+      try {
+        return new DataInputStream(new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16));
+      } catch (ZipException | EOFException e) {
+        throw bad(source, "starts like a gzip file but its gzip header is damaged (" + e.getMessage() + "); download it again");
+      }
+    }
+    return new DataInputStream(in);
   }
 
   private static int header(DataInputStream in, String source) throws IOException {
     try {
       return in.readInt();
     } catch (EOFException e) {
-      throw bad(source, "is too short to hold an IDX header");
+      throw bad(source, "is too short to hold an IDX header (4 bytes of magic number)");
+    } catch (ZipException e) {
+      throw bad(source, "is a damaged gzip file (" + e.getMessage() + "); download it again");
     }
   }
 
-  private static int dim(DataInputStream in, String source) throws IOException {
+  private static int dim(DataInputStream in, String source, String what) throws IOException {
     int d;
     try {
       d = in.readInt();
     } catch (EOFException e) {
-      throw bad(source, "ends inside its IDX header");
+      throw bad(source, "ends inside its IDX header, before the " + what);
+    } catch (ZipException e) {
+      throw bad(source, "is a damaged gzip file (" + e.getMessage() + "); download it again");
     }
     if (d < 0) {
-      throw bad(source, "has a negative dimension " + d);
+      throw bad(source, "has a negative " + what + " " + d + " in its header");
     }
     return d;
   }
 
-  private static void fill(DataInputStream in, byte[] dst, String source, String what) throws IOException {
-    int got = in.readNBytes(dst, 0, dst.length);
-    if (got < dst.length) {
-      throw bad(source, "is truncated: it declares " + what + " (" + dst.length + " bytes) but holds only " + got
-          + "; download it again");
+  /** Exactly {@code size} data bytes, then the end of the stream. */
+  private static byte[] data(DataInputStream in, long size, String source, String what) throws IOException {
+    byte[] b;
+    try {
+      b = Bytes.readUpTo(in, size);
+    } catch (EOFException e) { // GZIPInputStream: "Unexpected end of ZLIB input stream"
+      throw bad(source, "is truncated: its gzip stream ends early, inside the " + what + " it declares (" + size
+          + " bytes after the header); download it again");
+    } catch (ZipException e) {
+      throw bad(source, "is a damaged gzip file (" + e.getMessage() + "); download it again");
     }
+    if (b.length < size) {
+      throw bad(source, "is truncated: it declares " + what + " (" + size + " bytes after the header) but holds only "
+          + b.length + "; download it again");
+    }
+    try {
+      if (in.read() >= 0) {
+        throw bad(source, "has bytes after the " + what + " its header declares: the header's dimensions are wrong"
+            + " or it is not an IDX file");
+      }
+    } catch (EOFException | ZipException e) {
+      throw bad(source, "is a damaged gzip file after its data (" + e.getMessage() + "); download it again");
+    }
+    return b;
   }
 
   private static IllegalArgumentException bad(String source, String what) {

@@ -3,8 +3,6 @@ package org.cnnspark.engine.io;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,27 +12,40 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.zip.CRC32C;
+import java.util.zip.CheckedOutputStream;
 import org.cnnspark.engine.ModelSpec;
+import org.cnnspark.engine.Network;
 import org.cnnspark.engine.Normalization;
 import org.cnnspark.engine.Shape;
+import org.cnnspark.engine.kernels.Gemm;
+import org.cnnspark.engine.optim.Optimizer;
 import org.cnnspark.engine.optim.OptimizerConfig;
 
 /**
- * cnn-spark's own model file. Layout (little-endian):
+ * cnn-spark's own model file: everything needed to predict with a model or to resume training
+ * it. Layout (little-endian):
  * <pre>
  *   8 bytes  magic "CNNSPARK"
  *   int32    format version ({@link #VERSION})
- *   int32    header length H, then H bytes of UTF-8 JSON (architecture, input shape,
- *            normalisation, class names, provenance, optimizer config and step count)
- *   int32    P, then P float32 parameters (the network's flat buffer)
- *   int32    S, then S float32 optimizer state values
+ *   int32    header length H, then H bytes of UTF-8 JSON: architecture (canonical compact spec),
+ *            input_shape, mean/std (absent for pixels / 255 alone), class_names, provenance
+ *            (string map), optimizer (type, its settings, steps taken)
+ *   int32    P, then P float32: the network's flat parameter buffer (trainable, then buffers)
+ *   int32    S, then S float32: the optimizer's flat state (0 when it has none)
  *   int32    CRC32C of every byte before it
  * </pre>
- * Every length is checked against the bytes actually present before anything is allocated.
+ * Reading checks the magic, then the version (a file of another version is refused with both
+ * numbers), then the checksum, then that every length fits the bytes present, before anything of
+ * that length is allocated. Never Java serialization.
+ *
+ * <p>Version history: 1 is the first format. A later version must keep reading 1; the kept
+ * file src/test/resources/compat/model-v1.cnn checks that.
  */
 public record ModelFile(ModelSpec spec, Shape inputShape, Normalization normalization, List<String> classNames,
                         Map<String, String> provenance, OptimizerConfig optimizer, long optimizerSteps,
@@ -42,39 +53,85 @@ public record ModelFile(ModelSpec spec, Shape inputShape, Normalization normaliz
   public static final int VERSION = 1;
   private static final byte[] MAGIC = "CNNSPARK".getBytes(StandardCharsets.US_ASCII);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** magic, version, header length, P, S, checksum. */
+  private static final int FIXED_BYTES = MAGIC.length + 4 + 4 + 4 + 4 + 4;
 
   public ModelFile {
     classNames = List.copyOf(classNames);
     provenance = Map.copyOf(provenance);
   }
 
-  public void write(OutputStream out) throws IOException {
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    DataOutputStream d = new DataOutputStream(body);
-    d.write(MAGIC);
-    byte[] header = JSON.writeValueAsBytes(headerJson());
-    ByteBuffer bb = ByteBuffer.allocate(8 + header.length + 8 + 4 * (params.length + optimizerState.length))
-        .order(ByteOrder.LITTLE_ENDIAN);
-    bb.putInt(VERSION).putInt(header.length).put(header);
-    bb.putInt(params.length);
-    for (float v : params) {
-      bb.putFloat(v);
-    }
-    bb.putInt(optimizerState.length);
-    for (float v : optimizerState) {
-      bb.putFloat(v);
-    }
-    d.write(bb.array());
-    byte[] all = body.toByteArray();
-    CRC32C crc = new CRC32C();
-    crc.update(all);
-    out.write(all);
-    out.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) crc.getValue()).array());
+  /** A snapshot of a network and its optimizer (null for none: a model for prediction only). */
+  public static ModelFile of(Network net, Normalization normalization, List<String> classNames,
+                             Map<String, String> provenance, OptimizerConfig config, Optimizer optimizer) {
+    return new ModelFile(net.spec(), net.inputShape(), normalization, classNames, provenance, config,
+        optimizer == null ? 0 : optimizer.steps(), net.paramsArray(),
+        optimizer == null ? new float[0] : optimizer.stateArray());
   }
 
-  /** Writes atomically (temporary file, then rename): an existing file is never half-overwritten. */
+  /** A network of this file's architecture holding its parameters. */
+  public Network network(Gemm gemm, String source) {
+    Network net = Network.create(spec, inputShape, org.cnnspark.engine.Init.PYTORCH, 0, gemm);
+    if (net.totalSize() != params.length) {
+      throw bad(source, "holds " + params.length + " parameters but its architecture '" + spec + "' on " + inputShape
+          + " has " + net.totalSize() + "; the file is corrupt");
+    }
+    net.setParams(params);
+    return net;
+  }
+
+  /** An optimizer with this file's settings, state and step count, to resume training. */
+  public Optimizer restoreOptimizer(Network net, String source) {
+    Optimizer opt = optimizer.create(net.trainableSize());
+    if (optimizerState.length != 0) {
+      if (optimizerState.length != opt.stateSize()) {
+        throw bad(source, "holds " + optimizerState.length + " optimizer state values but " + optimizer.type() + " on "
+            + net.trainableSize() + " parameters needs " + opt.stateSize() + "; the file is corrupt");
+      }
+      opt.setState(optimizerState);
+    }
+    opt.setSteps(optimizerSteps);
+    return opt;
+  }
+
+  /** Writes the file to {@code out} (not closed), computing the checksum as it goes. */
+  public void write(OutputStream out) throws IOException {
+    CRC32C crc = new CRC32C();
+    CheckedOutputStream c = new CheckedOutputStream(out, crc);
+    byte[] header = JSON.writeValueAsBytes(headerJson());
+    c.write(MAGIC);
+    c.write(ints(VERSION, header.length));
+    c.write(header);
+    writeFloats(c, params);
+    writeFloats(c, optimizerState);
+    out.write(ints((int) crc.getValue()));
+    out.flush();
+  }
+
+  /** Writes atomically (temporary file in the same directory, then rename): never half a file. */
   public void write(Path file) throws IOException {
     AtomicFiles.write(file, this::write);
+  }
+
+  private static byte[] ints(int... values) {
+    ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (int v : values) {
+      b.putInt(v);
+    }
+    return b.array();
+  }
+
+  private static void writeFloats(OutputStream out, float[] values) throws IOException {
+    out.write(ints(values.length));
+    ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : values) {
+      if (!buf.hasRemaining()) {
+        out.write(buf.array(), 0, buf.position());
+        buf.clear();
+      }
+      buf.putFloat(v);
+    }
+    out.write(buf.array(), 0, buf.position());
   }
 
   private ObjectNode headerJson() {
@@ -92,7 +149,7 @@ public record ModelFile(ModelSpec spec, Shape inputShape, Normalization normaliz
     var cn = h.putArray("class_names");
     classNames.forEach(cn::add);
     ObjectNode p = h.putObject("provenance");
-    new java.util.TreeMap<>(provenance).forEach(p::put);
+    new TreeMap<>(provenance).forEach(p::put); // sorted: the same model gives the same bytes
     ObjectNode o = h.putObject("optimizer");
     o.put("type", optimizer.type());
     o.put("lr", optimizer.lr());
@@ -110,31 +167,42 @@ public record ModelFile(ModelSpec spec, Shape inputShape, Normalization normaliz
     return read(Files.readAllBytes(file), file.toString());
   }
 
+  /** Reads a whole file from {@code in} (to its end; the caller closes it). */
   public static ModelFile read(InputStream in, String source) throws IOException {
     return read(in.readAllBytes(), source);
   }
 
   /** Parses and verifies a whole file; {@code source} names it in errors. */
   public static ModelFile read(byte[] b, String source) {
-    if (b.length < MAGIC.length + 16 || !java.util.Arrays.equals(b, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
-      throw bad(source, "is not a cnn-spark model file (no CNNSPARK magic at its start)");
+    if (b.length < MAGIC.length || !Arrays.equals(b, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+      throw bad(source, "is not a cnn-spark model file (it does not start with the CNNSPARK magic bytes)"
+          + (looksLikeSafetensors(b) ? "; it looks like a safetensors file: load it as initial weights instead" : ""));
     }
     ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+    if (b.length < MAGIC.length + 4) {
+      throw bad(source, "is truncated: " + b.length + " bytes, it ends inside its format version");
+    }
     int version = bb.getInt(MAGIC.length);
     if (version != VERSION) {
-      throw bad(source, "has format version " + version + "; this build reads version " + VERSION
-          + (version > VERSION ? ": use a newer cnn-spark" : ""));
+      throw bad(source, "has format version " + version + "; this build of cnn-spark reads version " + VERSION
+          + (version > VERSION ? ": read it with a newer cnn-spark" : ": re-export it with the cnn-spark that wrote it"));
+    }
+    if (b.length < FIXED_BYTES) {
+      throw bad(source, "is truncated: " + b.length + " bytes, less than the " + FIXED_BYTES + " of an empty model file");
     }
     CRC32C crc = new CRC32C();
     crc.update(b, 0, b.length - 4);
-    if ((int) crc.getValue() != bb.getInt(b.length - 4)) {
-      throw bad(source, "fails its checksum: the file is truncated or corrupt; restore it or retrain");
+    int stored = bb.getInt(b.length - 4);
+    if ((int) crc.getValue() != stored) {
+      throw bad(source, String.format("fails its checksum (stored %08x, computed %08x): the file is truncated or corrupt;"
+          + " restore it from a copy or train again", stored, (int) crc.getValue()));
     }
+    int end = b.length - 4;
     int pos = MAGIC.length + 4;
     int hlen = bb.getInt(pos);
     pos += 4;
-    if (hlen < 0 || hlen > b.length - pos - 12) {
-      throw bad(source, "declares a header of " + hlen + " bytes, more than the file holds");
+    if (hlen < 0 || hlen > end - pos - 8) {
+      throw bad(source, "declares a header of " + hlen + " bytes, more than the " + (end - pos - 8) + " the file holds");
     }
     JsonNode h;
     try {
@@ -142,42 +210,70 @@ public record ModelFile(ModelSpec spec, Shape inputShape, Normalization normaliz
     } catch (IOException e) {
       throw bad(source, "has a header that is not valid JSON");
     }
-    pos += hlen;
-    float[] params = floats(bb, pos, b.length - 4, source, "parameters");
-    pos += 4 + 4 * params.length;
-    float[] state = floats(bb, pos, b.length - 4, source, "optimizer state");
-    pos += 4 + 4 * state.length;
-    if (pos != b.length - 4) {
-      throw bad(source, "has " + (b.length - 4 - pos) + " unexpected bytes before its checksum");
+    if (h == null || !h.isObject()) {
+      throw bad(source, "has a header that is not a JSON object");
     }
+    pos += hlen;
+    float[] params = floats(bb, pos, end, source, "parameter");
+    pos += 4 + 4 * params.length;
+    float[] state = floats(bb, pos, end, source, "optimizer state");
+    pos += 4 + 4 * state.length;
+    if (pos != end) {
+      throw bad(source, "has " + (end - pos) + " unexpected bytes before its checksum");
+    }
+    return fromHeader(h, params, state, source);
+  }
+
+  private static ModelFile fromHeader(JsonNode h, float[] params, float[] state, String source) {
+    ModelSpec spec;
+    Shape shape;
     Normalization norm = Normalization.SCALE_ONLY;
-    if (h.has("mean")) {
-      norm = new Normalization(floatArray(h.get("mean")), floatArray(h.get("std")));
+    OptimizerConfig opt;
+    JsonNode o = h.path("optimizer");
+    try {
+      spec = ModelSpec.parse(required(h, "architecture", source).asText());
+      shape = Shape.parse(required(h, "input_shape", source).asText());
+      if (h.has("mean") || h.has("std")) {
+        norm = new Normalization(floatArray(required(h, "mean", source)), floatArray(required(h, "std", source)));
+      }
+      opt = new OptimizerConfig(required(o, "type", source).asText(), required(o, "lr", source).asDouble(),
+          o.path("momentum").asDouble(0), o.path("nesterov").asBoolean(false), o.path("weight_decay").asDouble(0),
+          o.path("beta1").asDouble(0.9), o.path("beta2").asDouble(0.999), o.path("eps").asDouble(1e-8));
+    } catch (IllegalArgumentException e) {
+      if (e.getMessage().startsWith("model file ")) {
+        throw e;
+      }
+      throw bad(source, "has an invalid header: " + e.getMessage());
     }
     List<String> classes = new ArrayList<>();
     h.path("class_names").forEach(n -> classes.add(n.asText()));
     Map<String, String> prov = new LinkedHashMap<>();
     h.path("provenance").fields().forEachRemaining(e -> prov.put(e.getKey(), e.getValue().asText()));
-    JsonNode o = h.path("optimizer");
-    OptimizerConfig opt = new OptimizerConfig(o.path("type").asText("sgd"), o.path("lr").asDouble(0.01),
-        o.path("momentum").asDouble(0), o.path("nesterov").asBoolean(false), o.path("weight_decay").asDouble(0),
-        o.path("beta1").asDouble(0.9), o.path("beta2").asDouble(0.999), o.path("eps").asDouble(1e-8));
-    return new ModelFile(ModelSpec.parse(h.path("architecture").asText()), Shape.parse(h.path("input_shape").asText()),
-        norm, classes, prov, opt, o.path("steps").asLong(0), params, state);
+    long steps = o.path("steps").asLong(0);
+    if (steps < 0) {
+      throw bad(source, "has a negative optimizer step count " + steps);
+    }
+    return new ModelFile(spec, shape, norm, classes, prov, opt, steps, params, state);
+  }
+
+  private static JsonNode required(JsonNode h, String field, String source) {
+    JsonNode v = h.get(field);
+    if (v == null || v.isNull()) {
+      throw bad(source, "has no '" + field + "' in its header; the file is corrupt or not from cnn-spark");
+    }
+    return v;
   }
 
   private static float[] floats(ByteBuffer bb, int pos, int limit, String source, String what) {
     if (pos + 4 > limit) {
-      throw bad(source, "ends before its " + what);
+      throw bad(source, "ends before its " + what + " count");
     }
     int n = bb.getInt(pos);
     if (n < 0 || (long) n * 4 > limit - pos - 4) {
-      throw bad(source, "declares " + n + " " + what + " values, more than the file holds");
+      throw bad(source, "declares " + n + " " + what + " values, more than the " + (limit - pos - 4) + " bytes left hold");
     }
     float[] out = new float[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = bb.getFloat(pos + 4 + 4 * i);
-    }
+    bb.slice(pos + 4, 4 * n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
     return out;
   }
 
@@ -189,7 +285,50 @@ public record ModelFile(ModelSpec spec, Shape inputShape, Normalization normaliz
     return f;
   }
 
-  private static IllegalArgumentException bad(String source, String what) {
+  /** The provenance every model should carry; callers add seed, partitions, dataset and so on. */
+  public static Map<String, String> basicProvenance(Gemm gemm) {
+    Map<String, String> p = new LinkedHashMap<>();
+    String v = ModelFile.class.getPackage().getImplementationVersion();
+    p.put("engine_version", v == null ? "dev" : v);
+    p.put("model_format", String.valueOf(VERSION));
+    p.put("kernels", gemm.name());
+    p.put("java", System.getProperty("java.vendor") + " " + System.getProperty("java.version"));
+    p.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+    p.put("cpu", cpu());
+    p.put("cores", String.valueOf(Runtime.getRuntime().availableProcessors()));
+    return p;
+  }
+
+  /** The CPU model and the vector extensions that decide kernel speed, from /proc/cpuinfo where there is one. */
+  static String cpu() {
+    try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+      String model = null;
+      List<String> flags = List.of();
+      for (String line : (Iterable<String>) lines::iterator) {
+        if (model == null && line.startsWith("model name")) {
+          model = line.substring(line.indexOf(':') + 1).trim();
+        } else if (flags.isEmpty() && (line.startsWith("flags") || line.startsWith("Features"))) {
+          flags = Arrays.asList(line.substring(line.indexOf(':') + 1).trim().split("\\s+"));
+        }
+      }
+      List<String> shown = new ArrayList<>();
+      for (String f : new String[] {"avx2", "fma", "avx512f", "asimd", "sve"}) {
+        if (flags.contains(f)) {
+          shown.add(f);
+        }
+      }
+      return (model == null ? System.getProperty("os.arch") : model) + (shown.isEmpty() ? "" : " " + String.join(",", shown));
+    } catch (IOException | RuntimeException e) {
+      return System.getProperty("os.arch");
+    }
+  }
+
+  /** An 8-byte little-endian length followed by a JSON object: what a safetensors file starts with. */
+  private static boolean looksLikeSafetensors(byte[] b) {
+    return b.length > 9 && b[8] == '{' && ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(0) < b.length;
+  }
+
+  static IllegalArgumentException bad(String source, String what) {
     return new IllegalArgumentException("model file " + source + " " + what);
   }
 }
