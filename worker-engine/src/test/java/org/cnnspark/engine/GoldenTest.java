@@ -285,22 +285,6 @@ class GoldenTest {
     return d;
   }
 
-  /** |expected - actual| <= tol * max(1, |expected|) elementwise (used by ParityTest too). */
-  static void assertClose(String what, float[] expected, float[] actual, double tol) {
-    assertEquals(expected.length, actual.length, what + ": length");
-    double worst = 0;
-    int at = -1;
-    for (int i = 0; i < expected.length; i++) {
-      double err = Math.abs((double) expected[i] - actual[i]) / Math.max(1, Math.abs(expected[i]));
-      if (!(err <= worst)) {
-        worst = err;
-        at = i;
-      }
-    }
-    assertTrue(worst <= tol, what + ": worst error " + worst + " at " + at + " (expected "
-        + (at >= 0 ? expected[at] : 0) + ", got " + (at >= 0 ? actual[at] : 0) + ")");
-  }
-
   /** |expected - actual| <= tol elementwise. */
   static void assertAbs(String what, float[] expected, float[] actual, double tol) {
     assertWithin(what, expected, actual, null, tol, 1);
