@@ -82,7 +82,7 @@ final class CifarSource extends PlannedSource {
     }
     long n = firstRecord[files.size()];
     Shape shape = options.inputShape() != null ? options.inputShape() : SHAPE;
-    int classes = options.numClasses() > 0 ? options.numClasses() : CLASSES;
+    int classes = options.expectedClasses() > 0 ? options.expectedClasses() : CLASSES;
     Target target = new Target(shape, options, classes);
     String problem = target.fileShapeProblem(SHAPE, "CIFAR-10 data " + options.path());
     if (problem != null) {
@@ -106,7 +106,7 @@ final class CifarSource extends PlannedSource {
       slices.add(new ReadSlice(p, bounds[p], bounds[p + 1] - bounds[p], paths.toArray(new String[0]), starts,
           counts, null));
     }
-    return new Plan(new CifarSource(target, conf), slices, shape, classes, List.of());
+    return new Plan(new CifarSource(target, conf), slices, shape, classes, options.classNamesOrEmpty());
   }
 
   @Override

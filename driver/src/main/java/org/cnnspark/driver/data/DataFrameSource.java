@@ -84,7 +84,7 @@ final class DataFrameSource implements Serializable {
       DataFrameSource probe = new DataFrameSource(kind, null, hasLabel, name, options.imageCol(), structFields);
       shape = probe.firstShape(selected);
     }
-    source = new DataFrameSource(kind, new Target(shape, options, options.numClasses()), hasLabel, name,
+    source = new DataFrameSource(kind, new Target(shape, options, options.expectedClasses()), hasLabel, name,
         options.imageCol(), structFields);
     return source.run(selected, options);
   }
@@ -200,9 +200,9 @@ final class DataFrameSource implements Serializable {
     if (skipped > 0) {
       LOG.warn("skipped {} bad rows of {} (the executor log names them)", skipped, name);
     }
-    int numClasses = options.numClasses() > 0 ? options.numClasses() : Datasets.maxLabel(finalStats) + 1;
+    int numClasses = options.expectedClasses() > 0 ? options.expectedClasses() : Datasets.maxLabel(finalStats) + 1;
     LOG.info("loaded {} rows of {} from {} into {} partitions", n, target.shape(), name, w);
-    return new LoadedData(blocks, target.shape(), n, numClasses, List.of(), skipped);
+    return new LoadedData(blocks, target.shape(), n, numClasses, options.classNamesOrEmpty(), skipped);
   }
 
   /** One DataFrame partition: its blocks (numbered from 0), then {partition, kept, skipped, max label}. */

@@ -19,8 +19,9 @@ import org.cnnspark.engine.Shape;
  * @param partitions W >= 1, the number of partitions (workers) of the result
  * @param imageCol image column of a Parquet table or DataFrame; null = "image"
  * @param labelCol label column of a Parquet table or DataFrame; null = "label"
- * @param classNames for image folders: a fixed class -> index map (e.g. from a trained model);
- *     null = the sorted sub-folder names
+ * @param classNames a fixed class -> index map (e.g. from a trained model): for image folders
+ *     it maps folder names to indices (null = the sorted sub-folder names); for every format it
+ *     fixes the number of classes, labels must lie below it, and the result carries the names
  * @param skipBadRecords drop records that do not decode or have a bad label, and count them,
  *     instead of failing; broken files (truncated, wrong magic) always fail
  * @param numClasses the expected number of classes, 0 = from the data; labels must lie in
@@ -60,6 +61,16 @@ public record DataOptions(String path, String labelsPath, String format, Shape i
     if (numClasses < 0) {
       throw new DataException("numClasses must be >= 0 (0 = from the data), got " + numClasses);
     }
+  }
+
+  /** The number of classes the options fix: classNames.size(), else numClasses (0 = from the data). */
+  public int expectedClasses() {
+    return classNames != null ? classNames.size() : numClasses;
+  }
+
+  /** The given class names, or an empty list. */
+  public List<String> classNamesOrEmpty() {
+    return classNames != null ? classNames : List.of();
   }
 
   /** The ten fields the training code uses; numClasses from the data, labels required. */

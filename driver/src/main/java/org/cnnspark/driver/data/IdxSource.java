@@ -111,7 +111,7 @@ final class IdxSource extends PlannedSource {
 
     Shape dataShape = new Shape(1, r, c);
     Shape shape = options.inputShape() != null ? options.inputShape() : dataShape;
-    Target target = new Target(shape, options, options.numClasses());
+    Target target = new Target(shape, options, options.expectedClasses());
     String problem = target.fileShapeProblem(dataShape, "IDX images file " + images);
     if (problem != null) {
       throw new DataException(problem);
@@ -124,7 +124,7 @@ final class IdxSource extends PlannedSource {
       long records = bounds[p + 1] - bounds[p];
       slices.add(new ReadSlice(p, bounds[p], records, paths, new long[] {bounds[p]}, new long[] {records}, null));
     }
-    return new Plan(source, slices, shape, options.numClasses(), List.of());
+    return new Plan(source, slices, shape, options.expectedClasses(), options.classNamesOrEmpty());
   }
 
   private static void checkLength(Path file, long actual, long headerBytes, long n, long recordBytes, String what) {

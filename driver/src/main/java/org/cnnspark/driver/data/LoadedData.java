@@ -14,10 +14,11 @@ import org.cnnspark.engine.Shape;
  *     Global indices run from 0 to count - 1 (with skipped records, they count the kept ones).
  * @param shape the shape of every image (C, H, W)
  * @param count the number of records
- * @param numClasses classNames.size() when classes are named, the format's class count (10 for
- *     CIFAR-10) or the expected count the options gave, else the largest label + 1 (0 when no
- *     record has a label)
- * @param classNames class index -> name for image folders; empty for idx, cifar and DataFrames
+ * @param numClasses classNames.size() when classes are named, else the count the options gave,
+ *     else the format's (10 for CIFAR-10), else the largest label + 1 (0 when no record has a
+ *     label)
+ * @param classNames class index -> name: the folder names for image folders, else the names the
+ *     options gave, else empty
  * @param skipped records dropped because they were bad (only with skipBadRecords)
  */
 public record LoadedData(JavaRDD<ImageBlock> blocks, Shape shape, long count, int numClasses,

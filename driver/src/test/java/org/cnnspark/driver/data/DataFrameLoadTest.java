@@ -258,6 +258,12 @@ class DataFrameLoadTest extends SparkDataTest {
     fails(() -> Datasets.fromDataFrame(df.limit(0), DataOptions.of("my table", 2)), "my table has no rows", "empty");
     fails(() -> Datasets.fromDataFrame(df.limit(0), DataOptions.of(null, 2).withInputShape(new Shape(1, 28, 28), false)),
         "has no rows");
+    List<String> ten = ImageFolderLoadTest.NAMES;
+    LoadedData named = Datasets.fromDataFrame(vectorFrame(20, 2), DataOptions.of(null, 2).withClassNames(ten));
+    assertEquals(ten, named.classNames());
+    assertEquals(10, named.numClasses());
+    fails(() -> Datasets.fromDataFrame(vectorFrame(20, 2), DataOptions.of(null, 2).withClassNames(List.of("a", "b"))),
+        "outside [0, 2) (2 classes)");
     List<Row> odd = List.of(RowFactory.create(Vectors.dense(new double[10]), 1.0));
     fails(() -> Datasets.fromDataFrame(frame(odd, 1, SQLDataTypes.VectorType(), DataTypes.DoubleType),
         DataOptions.of(null, 2)), "holds 10 values", "--input-shape");
