@@ -15,5 +15,8 @@ public final class CnnKryoRegistrator implements KryoRegistrator {
     for (Class<?> c : Datasets.kryoClasses()) {
       kryo.register(c);
     }
+    for (Class<?> c : org.cnnspark.driver.train.DistributedTrainer.kryoClasses()) {
+      kryo.register(c);
+    }
   }
 }

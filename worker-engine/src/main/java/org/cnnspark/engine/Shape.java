@@ -1,7 +1,7 @@
 package org.cnnspark.engine;
 
 /** Shape of one example (C, H, W); a flat vector is (C, 1, 1). Batches add a leading N. */
-public record Shape(int c, int h, int w) {
+public record Shape(int c, int h, int w) implements java.io.Serializable {
 
   public Shape {
     if (c <= 0 || h <= 0 || w <= 0) {

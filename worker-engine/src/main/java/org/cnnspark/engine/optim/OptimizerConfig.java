@@ -7,7 +7,7 @@ import java.util.Locale;
  * weight_decay=0) and Adam(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0).
  */
 public record OptimizerConfig(String type, double lr, double momentum, boolean nesterov, double weightDecay,
-                              double beta1, double beta2, double eps) {
+                              double beta1, double beta2, double eps) implements java.io.Serializable {
 
   public OptimizerConfig {
     type = type.toLowerCase(Locale.ROOT);
