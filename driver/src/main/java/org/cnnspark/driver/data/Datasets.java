@@ -2,6 +2,7 @@ package org.cnnspark.driver.data;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -163,7 +164,7 @@ public final class Datasets {
       if (got == 4 && head[0] == 0x1f && (head[1] & 0xff) == 0x8b) {
         return "idx";
       }
-      if (got == 4 && new String(head, java.nio.charset.StandardCharsets.US_ASCII).equals("PAR1")) {
+      if (got == 4 && new String(head, StandardCharsets.US_ASCII).equals("PAR1")) {
         return "parquet";
       }
       if (got == 4 && head[0] == 0 && head[1] == 0 && head[2] == 8) {
