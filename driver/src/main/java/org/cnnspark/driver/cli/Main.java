@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "cnn-spark", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Train convolutional neural networks on Apache Spark.",
-    subcommands = {BenchCommand.class})
+    subcommands = {TrainCommand.class, BenchCommand.class})
 public final class Main implements Callable<Integer> {
 
   /** Exit code for bad input: options, files, records. */

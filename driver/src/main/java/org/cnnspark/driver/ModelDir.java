@@ -1,0 +1,65 @@
+package org.cnnspark.driver;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.cnnspark.engine.io.ModelFile;
+
+/**
+ * A trained model's directory, on any Hadoop file system (file://, hdfs://, s3a://):
+ * {@code model.cnn} (the engine's model file) and {@code metrics.jsonl} (one JSON line per round).
+ * Written whole into a temporary sibling directory, then renamed into place, so an existing model
+ * is never replaced by a half-written one.
+ */
+public final class ModelDir {
+  public static final String MODEL = "model.cnn";
+  public static final String METRICS = "metrics.jsonl";
+
+  private ModelDir() {}
+
+  public static void write(String dir, ModelFile model, List<String> metricLines, Configuration conf) throws IOException {
+    Path target = new Path(dir);
+    FileSystem fs = target.getFileSystem(conf);
+    Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + System.nanoTime());
+    try {
+      try (OutputStream out = fs.create(new Path(tmp, MODEL), false)) {
+        model.write(out);
+      }
+      try (OutputStream out = fs.create(new Path(tmp, METRICS), false)) {
+        for (String line : metricLines) {
+          out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      Path old = new Path(target.getParent(), "." + target.getName() + ".old-" + System.nanoTime());
+      boolean hadOld = fs.exists(target);
+      if (hadOld && !fs.rename(target, old)) {
+        throw new IOException("could not move the existing " + target + " aside; the new model is in " + tmp);
+      }
+      if (!fs.rename(tmp, target)) {
+        throw new IOException("could not rename " + tmp + " to " + target);
+      }
+      if (hadOld) {
+        fs.delete(old, true);
+      }
+    } finally {
+      if (fs.exists(tmp)) {
+        fs.delete(tmp, true);
+      }
+    }
+  }
+
+  public static ModelFile read(String dir, Configuration conf) throws IOException {
+    Path p = new Path(dir, MODEL);
+    FileSystem fs = p.getFileSystem(conf);
+    if (!fs.exists(p)) {
+      throw new IllegalArgumentException("no model at " + dir + ": expected " + p + " (written by 'cnn-spark train --out')");
+    }
+    try (var in = fs.open(p)) {
+      return ModelFile.read(in, p.toString());
+    }
+  }
+}
