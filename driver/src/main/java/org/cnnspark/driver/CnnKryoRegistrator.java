@@ -1,8 +1,11 @@
 package org.cnnspark.driver;
 
 import com.esotericsoftware.kryo.Kryo;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import org.apache.spark.serializer.KryoRegistrator;
 import org.cnnspark.driver.data.Datasets;
+import org.cnnspark.driver.train.DistributedTrainer;
 
 /**
  * Registers cnn-spark's classes with Spark's Kryo, so jobs can run with
@@ -12,10 +15,10 @@ import org.cnnspark.driver.data.Datasets;
 public final class CnnKryoRegistrator implements KryoRegistrator {
   @Override
   public void registerClasses(Kryo kryo) {
-    for (Class<?> c : Datasets.kryoClasses()) {
-      kryo.register(c);
-    }
-    for (Class<?> c : org.cnnspark.driver.train.DistributedTrainer.kryoClasses()) {
+    // One list, in a fixed order: registration ids must agree between the driver and every executor.
+    Set<Class<?>> classes = new LinkedHashSet<>(Datasets.kryoClasses());
+    classes.addAll(DistributedTrainer.kryoClasses());
+    for (Class<?> c : classes) {
       kryo.register(c);
     }
   }

@@ -1,34 +1,55 @@
 package org.cnnspark.driver.train;
 
+import java.util.Arrays;
+
 /**
- * What one partition returns from a round: its parameters and optimizer state after training on
- * its share, and how much it saw. The driver weights parameters by {@code count}, summing the
- * partitions in index order, so the result does not depend on which task finished first.
+ * The round's reduction: sums of partition parameters and optimizer state weighted by each
+ * partition's example count, accumulated in double, with the loss sum, correct count and example
+ * count. Partitions are added in index order by the caller, so the sum has the same bits whatever
+ * order the tasks finished in. With a single partition, n * p / n in double is p exactly, so one
+ * worker gives the engine's own bits.
  */
 public final class ParamSum {
-  private int partition;
+  private final double[] params;
+  private final double[] state;
   private long count;
   private double lossSum;
   private long correct;
-  private long steps;
-  private float[] params;
-  private float[] state;
+  private long maxSteps;
+  private int nextPartition;
 
-  @SuppressWarnings("unused")
-  private ParamSum() {} // Kryo
-
-  public ParamSum(int partition, long count, double lossSum, long correct, long steps, float[] params, float[] state) {
-    this.partition = partition;
-    this.count = count;
-    this.lossSum = lossSum;
-    this.correct = correct;
-    this.steps = steps;
-    this.params = params;
-    this.state = state;
+  public ParamSum(int paramSize, int stateSize) {
+    this.params = new double[paramSize];
+    this.state = new double[stateSize];
   }
 
-  public int partition() {
-    return partition;
+  /** Adds partition results in order: r.partition() must be the next index. Empty partitions add nothing. */
+  public void add(PartitionResult r) {
+    if (r.partition() != nextPartition) {
+      throw new IllegalStateException("partition " + r.partition() + " added out of order; expected "
+          + nextPartition);
+    }
+    nextPartition++;
+    if (r.count() == 0) {
+      return;
+    }
+    addScaled(params, r.params(), r.count(), "parameters");
+    addScaled(state, r.state(), r.count(), "optimizer state");
+    count += r.count();
+    lossSum += r.lossSum();
+    correct += r.correct();
+    maxSteps = Math.max(maxSteps, r.steps());
+  }
+
+  private static void addScaled(double[] sum, float[] values, long weight, String what) {
+    if (values.length != sum.length) {
+      throw new IllegalStateException("a partition returned " + values.length + " " + what + " values, expected "
+          + sum.length);
+    }
+    double w = weight;
+    for (int i = 0; i < sum.length; i++) {
+      sum[i] += w * values[i];
+    }
   }
 
   public long count() {
@@ -43,15 +64,29 @@ public final class ParamSum {
     return correct;
   }
 
-  public long steps() {
-    return steps;
+  /** The most optimizer steps any partition took (partitions differ by at most one minibatch). */
+  public long maxSteps() {
+    return maxSteps;
   }
 
-  public float[] params() {
-    return params;
+  /** The weighted mean of the parameters, or {@code previous} when no partition had examples. */
+  public float[] averageParams(float[] previous) {
+    return average(params, previous);
   }
 
-  public float[] state() {
-    return state;
+  public float[] averageState(float[] previous) {
+    return average(state, previous);
+  }
+
+  private float[] average(double[] sum, float[] previous) {
+    if (count == 0) {
+      return Arrays.copyOf(previous, previous.length);
+    }
+    double n = count;
+    float[] out = new float[sum.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (float) (sum[i] / n);
+    }
+    return out;
   }
 }

@@ -1,31 +1,36 @@
 package org.cnnspark.driver.train;
 
-import java.io.Serializable;
-import org.cnnspark.engine.Shape;
-import org.cnnspark.engine.optim.OptimizerConfig;
-
 /**
- * What a distributed training run needs besides the data: architecture, optimizer, schedule of
- * rounds and the seed every random choice derives from.
+ * How the rounds run.
  *
- * @param roundsPerEpoch K: parameters are averaged K times per epoch (1 = once per epoch)
- * @param resetOptimizerState start each round with empty momentum / Adam moments instead of the averaged ones
- * @param shuffle minibatch order from (seed, epoch, partition); false = file order
- * @param threadsPerTask engine threads in each Spark task (spark.task.cpus)
+ * @param epochs passes over the data, >= 1
+ * @param batchSize minibatch size on each partition, >= 1
+ * @param roundsPerEpoch K >= 1: parameters are averaged K times per epoch (1 = per-epoch averaging)
+ * @param resetOptimizerState true = every round starts with zero optimizer state (momentum, Adam
+ *     moments) and step count; false = the state is averaged like the parameters and carried on
+ * @param seed the root of every random choice (initialisation, shuffling, dropout)
+ * @param shuffle false = every partition visits its records in file order (--no-shuffle)
+ * @param evalEveryRound true = score the test set after every round; false = after each epoch's last round
  */
-public record TrainConfig(String architecture, Shape inputShape, int epochs, int batchSize, OptimizerConfig optimizer,
-                          int roundsPerEpoch, boolean resetOptimizerState, long seed, boolean shuffle,
-                          int threadsPerTask) implements Serializable {
+public record TrainConfig(int epochs, int batchSize, int roundsPerEpoch, boolean resetOptimizerState, long seed,
+    boolean shuffle, boolean evalEveryRound) implements java.io.Serializable {
+
   public TrainConfig {
-    check(epochs >= 1, "--epochs must be >= 1, got " + epochs);
-    check(batchSize >= 1, "--batch-size must be >= 1, got " + batchSize);
-    check(roundsPerEpoch >= 1, "--rounds-per-epoch must be >= 1, got " + roundsPerEpoch);
-    check(threadsPerTask >= 1, "threads per task must be >= 1, got " + threadsPerTask);
+    if (epochs < 1) {
+      throw new IllegalArgumentException("epochs must be >= 1, got " + epochs + " (--epochs)");
+    }
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize + " (--batch-size)");
+    }
+    if (roundsPerEpoch < 1) {
+      throw new IllegalArgumentException("rounds per epoch must be >= 1, got " + roundsPerEpoch
+          + " (--rounds-per-epoch)");
+    }
   }
 
-  private static void check(boolean ok, String message) {
-    if (!ok) {
-      throw new IllegalArgumentException(message);
-    }
+  /** The averaging mode in words, for provenance and logs. */
+  public String averagingMode() {
+    String every = roundsPerEpoch == 1 ? "per-epoch averaging" : "averaging " + roundsPerEpoch + " times per epoch";
+    return every + (resetOptimizerState ? ", optimizer state reset every round" : ", optimizer state averaged");
   }
 }

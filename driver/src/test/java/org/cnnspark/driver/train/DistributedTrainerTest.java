@@ -3,56 +3,48 @@ package org.cnnspark.driver.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.cnnspark.driver.CnnKryoRegistrator;
+import org.cnnspark.driver.LocalSpark;
 import org.cnnspark.driver.data.ImageBlock;
-import org.cnnspark.driver.data.LoadedData;
 import org.cnnspark.engine.Init;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Network;
 import org.cnnspark.engine.Normalization;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.Trainer;
-import org.cnnspark.engine.io.Idx;
 import org.cnnspark.engine.optim.OptimizerConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Training rounds on local[2] over a real Fashion-MNIST subset. */
+/**
+ * The rounds against the engine alone: one worker gives the engine's bits exactly (shuffled or in
+ * file order, one or several rounds per epoch, averaged or reset optimizer state); two workers give
+ * the example-weighted mean of two engines, bit for bit; repeated runs are identical.
+ */
 class DistributedTrainerTest {
-  static final Path FASHION = Path.of("/usr/share/datasets/fashion-mnist");
-  static final Shape SHAPE = Shape.parse("1x28x28");
-  static final int N = 1500;
+  /** Small enough to be quick, with dropout so step seeds matter. */
+  static final ModelSpec SPEC = ModelSpec.parse("conv(6,5) relu maxpool(2) dropout(0.25) flatten dense(24) relu dense(10)");
+  static final Shape SHAPE = new Shape(1, 28, 28);
+  static final OptimizerConfig SGD = OptimizerConfig.sgd(0.02, 0.9, false, 0);
+
   static SparkSession spark;
   static JavaSparkContext jsc;
-  static Idx.Images images;
-  static int[] labels;
+  static LocalSpark.Subset data;
 
   @BeforeAll
   static void start() throws IOException {
-    assumeTrue(Files.exists(FASHION.resolve("t10k-images-idx3-ubyte.gz")),
-        "Fashion-MNIST is not installed at " + FASHION + "; install it with: apt-get install -y dataset-fashion-mnist");
-    images = Idx.readImages(FASHION.resolve("t10k-images-idx3-ubyte.gz"));
-    labels = Idx.readLabels(FASHION.resolve("t10k-labels-idx1-ubyte.gz"));
-    spark = SparkSession.builder().master("local[2]").appName("cnn-spark training tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrationRequired", "true")
-        .config("spark.kryo.registrator", CnnKryoRegistrator.class.getName())
-        .getOrCreate();
+    data = LocalSpark.fashionTest(1203); // odd count: uneven partitions and a short last batch
+    spark = LocalSpark.start(2, "cnn-spark trainer tests");
     jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
   }
 
@@ -63,64 +55,202 @@ class DistributedTrainerTest {
     }
   }
 
-  /** Images [first, first + n) in w contiguous partitions of one block each. */
-  static LoadedData data(int first, int n, int w) {
-    List<ImageBlock> blocks = new ArrayList<>();
-    int size = SHAPE.size();
-    for (int p = 0; p < w; p++) {
-      int from = first + (int) ((long) n * p / w);
-      int to = first + (int) ((long) n * (p + 1) / w);
-      byte[] px = java.util.Arrays.copyOfRange(images.pixels(), from * size, to * size);
-      blocks.add(new ImageBlock(1, 28, 28, from, px, java.util.Arrays.copyOfRange(labels, from, to)));
+  static float[] initial(long seed) {
+    return Network.create(SPEC, SHAPE, Init.PYTORCH, seed).paramsArray();
+  }
+
+  static TrainState distributed(OptimizerConfig opt, TrainConfig cfg, int workers, List<RoundMetrics> metrics) {
+    EngineSpec engine = new EngineSpec(SPEC, SHAPE, opt, Normalization.SCALE_ONLY, 1);
+    JavaRDD<ImageBlock> blocks = LocalSpark.blocks(spark, data, workers);
+    float[] p0 = initial(cfg.seed());
+    int stateSize = opt.create(Network.create(SPEC, SHAPE, Init.PYTORCH, 0).trainableSize()).stateSize();
+    try {
+      return new DistributedTrainer(jsc, engine, cfg).run(blocks, null, TrainState.start(p0, stateSize),
+          (m, s) -> {
+            if (metrics != null) {
+              metrics.add(m);
+            }
+          });
+    } finally {
+      blocks.unpersist(false);
     }
-    JavaRDD<ImageBlock> rdd = jsc.parallelize(blocks, w).cache();
-    return new LoadedData(rdd, SHAPE, n, 10, List.of(), 0);
   }
 
-  static TrainConfig config(int epochs, int rounds, boolean shuffle) {
-    return config(epochs, rounds, shuffle, 7);
-  }
+  /** The engine alone on records [from, to) of the subset as partition p, for its share of one round. */
+  static final class Alone {
+    final Trainer trainer;
+    final int from;
+    final int to;
+    final int partition;
 
-  static TrainConfig config(int epochs, int rounds, boolean shuffle, long seed) {
-    return new TrainConfig(ModelSpec.TUTORIAL_CNN, SHAPE, epochs, 32, OptimizerConfig.sgd(0.05, 0.9, false, 0),
-        rounds, false, seed, shuffle, 1);
-  }
+    Alone(float[] params, OptimizerConfig opt, int from, int to, int partition) {
+      Network net = Network.create(SPEC, SHAPE, Init.PYTORCH, 0);
+      net.setParams(params);
+      trainer = new Trainer(net, opt, 1, Normalization.SCALE_ONLY);
+      this.from = from;
+      this.to = to;
+      this.partition = partition;
+    }
 
-  @Test
-  void twoRunsGiveIdenticalWeightsAndLearn() {
-    LoadedData train = data(0, N, 2);
-    LoadedData test = data(N, 500, 2);
-    List<DistributedTrainer.RoundMetrics> metrics = new ArrayList<>();
-    DistributedTrainer a = new DistributedTrainer(jsc, config(2, 2, true), null);
-    a.train(train, test, metrics::add);
-    DistributedTrainer b = new DistributedTrainer(jsc, config(2, 2, true), null);
-    b.train(train, test, m -> { });
-    assertArrayEquals(a.params(), b.params());
-    assertArrayEquals(a.state(), b.state());
-    assertEquals(4, metrics.size());
-    DistributedTrainer.RoundMetrics last = metrics.get(3);
-    assertEquals(N / 2, last.images());
-    assertTrue(metrics.get(0).loss() > last.loss(), "loss falls: " + metrics);
-    assertTrue(last.testAccuracy() > 0.5, "test accuracy after 2 epochs on 1,500 images: " + last.testAccuracy());
-    DistributedTrainer c = new DistributedTrainer(jsc, config(2, 2, true, 8), null);
-    c.train(train, null, m -> { });
-    assertFalse(java.util.Arrays.equals(a.params(), c.params()), "another seed trains differently");
-  }
-
-  @Test
-  void oneWorkerOneRoundEqualsTheEngineAlone() {
-    DistributedTrainer d = new DistributedTrainer(jsc, config(2, 1, false), null);
-    d.train(data(0, N, 1), null, m -> { });
-
-    Network net = Network.create(ModelSpec.parse(ModelSpec.TUTORIAL_CNN), SHAPE, Init.PYTORCH, 7);
-    try (Trainer t = new Trainer(net, OptimizerConfig.sgd(0.05, 0.9, false, 0), 1, Normalization.SCALE_ONLY)) {
-      for (int epoch = 0; epoch < 2; epoch++) {
-        for (int b = 0; b < N; b += 32) {
-          t.trainBatch(images.pixels(), labels, b, Math.min(32, N - b), 0);
+    /** Trains the minibatches of round r of K in epoch e; returns the examples seen. */
+    long round(TrainConfig cfg, int epoch, int round) {
+      int n = to - from;
+      int[] order = EpochOrder.order(cfg.seed(), epoch, partition, n, cfg.shuffle());
+      int b = cfg.batchSize();
+      int batches = (n + b - 1) / b;
+      long seen = 0;
+      int size = data.imageSize();
+      for (int k = batches * round / cfg.roundsPerEpoch(); k < batches * (round + 1) / cfg.roundsPerEpoch(); k++) {
+        int m = Math.min(b, n - k * b);
+        long seed = EpochOrder.stepSeed(cfg.seed(), epoch, partition, k);
+        if (!cfg.shuffle()) { // file order: the plain contiguous entry point, no gathering
+          trainer.trainBatch(data.pixels(), data.labels(), from + k * b, m, seed);
+        } else {
+          byte[] px = new byte[m * size];
+          int[] lab = new int[m];
+          for (int i = 0; i < m; i++) {
+            int rec = from + order[k * b + i];
+            System.arraycopy(data.pixels(), rec * size, px, i * size, size);
+            lab[i] = data.labels()[rec];
+          }
+          trainer.trainBatch(px, lab, 0, m, seed);
         }
+        seen += m;
       }
-      assertArrayEquals(net.paramsArray(), d.params(), "bit-identical to the engine on the same minibatch order");
-      assertArrayEquals(t.optimizer().stateArray(), d.state());
+      return seen;
+    }
+  }
+
+  static void assertBits(float[] expected, float[] actual, String what) {
+    assertEquals(expected.length, actual.length, what + " length");
+    for (int i = 0; i < expected.length; i++) {
+      if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+        throw new AssertionError(what + " differ first at " + i + ": " + expected[i] + " vs " + actual[i]);
+      }
+    }
+  }
+
+  private void oneWorkerMatchesEngine(TrainConfig cfg, OptimizerConfig opt) {
+    TrainState got = distributed(opt, cfg, 1, null);
+    Alone alone = new Alone(initial(cfg.seed()), opt, 0, data.count(), 0);
+    for (int e = 0; e < cfg.epochs(); e++) {
+      for (int r = 0; r < cfg.roundsPerEpoch(); r++) {
+        if (cfg.resetOptimizerState()) {
+          alone.trainer.optimizer().reset();
+        }
+        alone.round(cfg, e, r);
+      }
+    }
+    assertBits(alone.trainer.network().paramsArray(), got.params(), "parameters");
+    assertBits(alone.trainer.optimizer().stateArray(), got.state(), "optimizer state");
+    assertEquals(alone.trainer.optimizer().steps(), got.steps(), "optimizer steps");
+    assertEquals(cfg.epochs(), got.epoch());
+    assertEquals(0, got.round());
+  }
+
+  @Test
+  void oneWorkerShuffledIsTheEngineAlone() {
+    oneWorkerMatchesEngine(new TrainConfig(2, 32, 1, false, 11, true, false), SGD);
+  }
+
+  @Test
+  void oneWorkerFileOrderIsTheEngineAlone() {
+    oneWorkerMatchesEngine(new TrainConfig(1, 50, 1, false, 3, false, false), SGD);
+  }
+
+  @Test
+  void oneWorkerSeveralRoundsIsTheEngineAlone() {
+    // Averaging one partition is the identity, so K rounds change nothing, and Adam's step count carries on.
+    oneWorkerMatchesEngine(new TrainConfig(1, 40, 3, false, 5, true, false), OptimizerConfig.adam(1e-3, 0.9, 0.999, 1e-8, 0));
+  }
+
+  @Test
+  void resetOptimizerStateStartsEachRoundFresh() {
+    oneWorkerMatchesEngine(new TrainConfig(1, 40, 2, true, 5, true, false), SGD);
+  }
+
+  @Test
+  void twoWorkersGiveTheWeightedMeanOfTwoEngines() {
+    TrainConfig cfg = new TrainConfig(1, 32, 1, false, 21, true, false);
+    TrainState got = distributed(SGD, cfg, 2, null);
+    float[] p0 = initial(cfg.seed());
+    int half = (int) LocalSpark.bound(data.count(), 2, 1); // 602: partition 0 has one record more
+    Alone a = new Alone(p0, SGD, 0, half, 0);
+    Alone b = new Alone(p0, SGD, half, data.count(), 1);
+    long na = a.round(cfg, 0, 0);
+    long nb = b.round(cfg, 0, 0);
+    assertEquals(602, na);
+    assertEquals(601, nb);
+    float[] pa = a.trainer.network().paramsArray();
+    float[] pb = b.trainer.network().paramsArray();
+    float[] expected = new float[pa.length];
+    for (int i = 0; i < pa.length; i++) {
+      expected[i] = (float) (((double) na * pa[i] + (double) nb * pb[i]) / (na + nb));
+    }
+    assertBits(expected, got.params(), "averaged parameters");
+    assertFalse(Arrays.equals(pa, got.params()), "the average must differ from one partition's parameters");
+  }
+
+  @Test
+  void repeatedRunsAreBitIdentical() {
+    TrainConfig cfg = new TrainConfig(2, 32, 2, false, 8, true, false);
+    List<RoundMetrics> m1 = new ArrayList<>();
+    List<RoundMetrics> m2 = new ArrayList<>();
+    TrainState a = distributed(SGD, cfg, 2, m1);
+    TrainState b = distributed(SGD, cfg, 2, m2);
+    assertBits(a.params(), b.params(), "parameters of two runs");
+    assertBits(a.state(), b.state(), "optimizer state of two runs");
+    assertEquals(4, m1.size(), "2 epochs x 2 rounds");
+    for (int i = 0; i < m1.size(); i++) {
+      assertEquals(m1.get(i).loss(), m2.get(i).loss(), 0.0, "round " + i + " loss");
+    }
+    assertEquals(data.count(), m1.get(0).examples() + m1.get(1).examples(), "an epoch's rounds see every record once");
+    assertEquals(1, m1.get(0).epoch());
+    assertEquals(2, m1.get(1).round());
+    assertEquals(2, m1.get(3).epoch());
+    // learning happens: the second epoch's loss is below the first round's
+    assertTrue(m1.get(3).loss() < m1.get(0).loss(), "loss " + m1.get(0).loss() + " -> " + m1.get(3).loss());
+  }
+
+  @Test
+  void emptyPartitionsContributeNothing() {
+    // 3 records on 5 partitions: partitions 3 and 4 are empty; same as 3 partitions.
+    LocalSpark.Subset full = data;
+    data = new LocalSpark.Subset(Arrays.copyOf(full.pixels(), 3 * full.imageSize()), Arrays.copyOf(full.labels(), 3),
+        3, full.imageSize());
+    try {
+      TrainConfig cfg = new TrainConfig(2, 2, 1, false, 4, true, false);
+      assertBits(distributed(SGD, cfg, 3, null).params(), distributed(SGD, cfg, 5, null).params(),
+          "3 partitions vs 5 with two empty");
+    } finally {
+      data = full;
+    }
+  }
+
+  @Test
+  void divergenceNamesEpochRoundAndPartition() {
+    OptimizerConfig huge = OptimizerConfig.sgd(1e9, 0, false, 0);
+    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+        () -> distributed(huge, new TrainConfig(3, 64, 1, false, 1, true, false), 2, null));
+    assertTrue(e.getMessage().contains("epoch") && e.getMessage().contains("partition")
+        && e.getMessage().contains("--lr"), e.getMessage());
+  }
+
+  @Test
+  void evaluationMatchesTheEngineAlone() {
+    float[] p = initial(2);
+    EngineSpec engine = new EngineSpec(SPEC, SHAPE, SGD, Normalization.SCALE_ONLY, 1);
+    JavaRDD<ImageBlock> blocks = LocalSpark.blocks(spark, data, 3);
+    DistributedTrainer.Evaluation e = new DistributedTrainer(jsc, engine, new TrainConfig(1, 1, 1, false, 0, true, false))
+        .evaluate(blocks, p);
+    blocks.unpersist(false);
+    Network net = Network.create(SPEC, SHAPE, Init.PYTORCH, 0);
+    net.setParams(p);
+    try (Trainer t = new Trainer(net, SGD, 1, Normalization.SCALE_ONLY)) {
+      Trainer.Stats s = t.evaluate(data.pixels(), data.labels(), 0, data.count(), 256);
+      assertEquals(s.count(), e.count());
+      assertEquals(s.accuracy(), e.accuracy(), 0.0);
+      assertEquals(s.meanLoss(), e.loss(), 1e-6 * s.meanLoss());
     }
   }
 }

@@ -1,0 +1,89 @@
+package org.cnnspark.driver.train;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import org.cnnspark.engine.Init;
+import org.cnnspark.engine.ModelSpec;
+import org.cnnspark.engine.Network;
+import org.cnnspark.engine.Normalization;
+import org.cnnspark.engine.Shape;
+import org.cnnspark.engine.Trainer;
+import org.cnnspark.engine.optim.OptimizerConfig;
+
+/**
+ * What an executor needs to build the engine for a task: architecture, input shape, optimizer
+ * settings, pixel normalisation and engine threads. Plain values, so it travels in a task closure;
+ * its {@link #key()} names the cached engine objects of an executor JVM.
+ */
+public final class EngineSpec implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final String architecture;
+  private final int channels;
+  private final int height;
+  private final int width;
+  private final String optimizer;
+  private final double lr;
+  private final double momentum;
+  private final boolean nesterov;
+  private final double weightDecay;
+  private final double beta1;
+  private final double beta2;
+  private final double eps;
+  private final float[] mean;
+  private final float[] std;
+  private final int threads;
+
+  public EngineSpec(ModelSpec spec, Shape inputShape, OptimizerConfig opt, Normalization norm, int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("engine threads per task must be >= 1, got " + threads);
+    }
+    this.architecture = spec.toString();
+    this.channels = inputShape.c();
+    this.height = inputShape.h();
+    this.width = inputShape.w();
+    this.optimizer = opt.type();
+    this.lr = opt.lr();
+    this.momentum = opt.momentum();
+    this.nesterov = opt.nesterov();
+    this.weightDecay = opt.weightDecay();
+    this.beta1 = opt.beta1();
+    this.beta2 = opt.beta2();
+    this.eps = opt.eps();
+    this.mean = norm.mean() == null ? null : norm.mean().clone();
+    this.std = norm.std() == null ? null : norm.std().clone();
+    this.threads = threads;
+  }
+
+  public ModelSpec spec() {
+    return ModelSpec.parse(architecture);
+  }
+
+  public Shape inputShape() {
+    return new Shape(channels, height, width);
+  }
+
+  public OptimizerConfig optimizerConfig() {
+    return new OptimizerConfig(optimizer, lr, momentum, nesterov, weightDecay, beta1, beta2, eps);
+  }
+
+  public Normalization normalization() {
+    return mean == null ? Normalization.SCALE_ONLY : new Normalization(mean.clone(), std.clone());
+  }
+
+  public int threads() {
+    return threads;
+  }
+
+  /** Equal keys build interchangeable engines. */
+  public String key() {
+    return architecture + '|' + inputShape() + '|' + optimizerConfig() + '|' + Arrays.toString(mean) + '|'
+        + Arrays.toString(std) + '|' + threads;
+  }
+
+  /** A new engine; its parameters and optimizer state are to be set by the caller. */
+  Trainer newTrainer() {
+    Network net = Network.create(spec(), inputShape(), Init.PYTORCH, 0);
+    return new Trainer(net, optimizerConfig(), threads, normalization());
+  }
+}

@@ -1,0 +1,62 @@
+package org.cnnspark.driver.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * One round's figures, as the console line and as one JSON line of metrics.jsonl.
+ *
+ * @param epoch 1-based
+ * @param round 1-based within the epoch
+ * @param loss mean training loss over the round's minibatches (each measured before its update)
+ * @param trainAccuracy fraction of the round's training examples predicted right (same moment)
+ * @param testLoss mean test loss after the round, NaN when the test set was not scored this round
+ * @param testAccuracy test accuracy after the round, NaN when not scored
+ * @param seconds wall time of the training round (broadcast, tasks, reduction), without scoring
+ */
+public record RoundMetrics(int epoch, int round, int roundsPerEpoch, long examples, double loss, double trainAccuracy,
+    double testLoss, double testAccuracy, long testExamples, double seconds, double evalSeconds) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public double imagesPerSecond() {
+    return seconds > 0 ? examples / seconds : 0;
+  }
+
+  public boolean tested() {
+    return !Double.isNaN(testAccuracy);
+  }
+
+  public String toJson() {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("epoch", epoch);
+    o.put("round", round);
+    o.put("rounds_per_epoch", roundsPerEpoch);
+    o.put("examples", examples);
+    o.put("loss", loss);
+    o.put("train_accuracy", trainAccuracy);
+    if (tested()) {
+      o.put("test_loss", testLoss);
+      o.put("test_accuracy", testAccuracy);
+      o.put("test_examples", testExamples);
+      o.put("eval_seconds", evalSeconds);
+    }
+    o.put("images_per_s", imagesPerSecond());
+    o.put("seconds", seconds);
+    return o.toString();
+  }
+
+  /** The console progress line. */
+  public String line(int epochs) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format("epoch %d/%d", epoch, epochs));
+    if (roundsPerEpoch > 1) {
+      sb.append(String.format(" round %d/%d", round, roundsPerEpoch));
+    }
+    sb.append(String.format(": loss %.4f  train acc %.2f%%", loss, 100 * trainAccuracy));
+    if (tested()) {
+      sb.append(String.format("  test loss %.4f  test acc %.2f%%", testLoss, 100 * testAccuracy));
+    }
+    sb.append(String.format("  %,.0f img/s  %.1f s", imagesPerSecond(), seconds));
+    return sb.toString();
+  }
+}

@@ -1,0 +1,82 @@
+package org.cnnspark.driver.train;
+
+import java.util.Collections;
+import java.util.Iterator;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+import org.cnnspark.driver.data.ImageBlock;
+import org.cnnspark.engine.Trainer;
+import org.cnnspark.engine.kernels.Kernels;
+
+/**
+ * One partition's share of one training round, run on an executor: set the broadcast parameters
+ * and optimizer state, run the round's minibatches (see {@link EpochOrder}), return a
+ * {@link PartitionResult}. Depends only on its inputs and the partition index, so a retried or
+ * speculative attempt returns the same bits.
+ */
+final class RoundTask implements Function2<Integer, Iterator<ImageBlock>, Iterator<PartitionResult>> {
+  private static final long serialVersionUID = 1L;
+
+  private final EngineSpec engine;
+  private final TrainConfig config;
+  private final Broadcast<float[]> params;
+  /** Null when the optimizer state is reset every round. */
+  private final Broadcast<float[]> state;
+  private final long steps;
+  private final int epoch;
+  private final int round;
+
+  RoundTask(EngineSpec engine, TrainConfig config, Broadcast<float[]> params, Broadcast<float[]> state, long steps,
+      int epoch, int round) {
+    this.engine = engine;
+    this.config = config;
+    this.params = params;
+    this.state = state;
+    this.steps = steps;
+    this.epoch = epoch;
+    this.round = round;
+  }
+
+  @Override
+  public Iterator<PartitionResult> call(Integer partition, Iterator<ImageBlock> blocks) {
+    return Collections.singletonList(run(partition, new PartitionData(blocks))).iterator();
+  }
+
+  PartitionResult run(int partition, PartitionData data) {
+    int n = data.count();
+    int batch = config.batchSize();
+    int batches = EpochOrder.batches(n, batch);
+    int first = EpochOrder.firstBatch(batches, round, config.roundsPerEpoch());
+    int end = EpochOrder.firstBatch(batches, round + 1, config.roundsPerEpoch());
+    if (first == end) {
+      return new PartitionResult(partition, 0, 0, 0, 0, null, null, Kernels.gemm().name(), 0);
+    }
+    long start = System.nanoTime();
+    Trainer trainer = EngineCache.borrow(engine);
+    try {
+      trainer.network().setParams(params.value());
+      if (state == null) {
+        trainer.optimizer().reset();
+      } else {
+        trainer.optimizer().setState(state.value());
+        trainer.optimizer().setSteps(steps);
+      }
+      int[] order = EpochOrder.order(config.seed(), epoch, partition, n, config.shuffle());
+      byte[] pixels = new byte[Math.min(batch, n) * data.imageSize()];
+      int[] labels = new int[Math.min(batch, n)];
+      Trainer.Stats total = Trainer.Stats.ZERO;
+      for (int b = first; b < end; b++) {
+        int from = b * batch;
+        int to = Math.min(n, from + batch);
+        data.gather(order, from, to, pixels, labels);
+        long seed = EpochOrder.stepSeed(config.seed(), epoch, partition, b);
+        total = total.plus(trainer.trainBatch(pixels, labels, 0, to - from, seed));
+      }
+      return new PartitionResult(partition, total.count(), total.lossSum(), total.correct(), end - first,
+          trainer.network().paramsArray(), trainer.optimizer().stateArray(), trainer.network().gemm().name(),
+          (System.nanoTime() - start) / 1e9);
+    } finally {
+      EngineCache.giveBack(engine, trainer);
+    }
+  }
+}

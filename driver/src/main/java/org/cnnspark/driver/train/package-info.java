@@ -1,0 +1,9 @@
+/**
+ * Synchronous data-parallel training on Spark: each round broadcasts the flat parameters and
+ * optimizer state, every partition runs the engine over its share of the round, and the driver
+ * averages the per-partition results in partition order (so the bits do not depend on which task
+ * finishes first). Every random choice derives from (seed, epoch, partition, step), never from a
+ * task attempt, a thread or the clock. Entry point: {@link org.cnnspark.driver.train.DistributedTrainer}.
+ * Knows nothing of DataFrames or the CLI.
+ */
+package org.cnnspark.driver.train;
