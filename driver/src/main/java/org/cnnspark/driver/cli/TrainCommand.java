@@ -111,6 +111,12 @@ public final class TrainCommand implements Callable<Integer> {
       default -> throw new IllegalArgumentException("--optimizer must be sgd or adam, got '" + optimizer + "'");
     };
     Shape wanted = inputShape == null ? null : Shape.parse(inputShape);
+    // option errors before Spark starts: a typo should not cost a Spark start-up
+    new TrainConfig(spec.toString(), wanted == null ? Shape.vector(1) : wanted, epochs, batchSize, optConfig,
+        roundsPerEpoch, resetOptimizerState, seed, !noShuffle, 1);
+    if (workers != null && workers < 1) {
+      throw new IllegalArgumentException("--workers must be >= 1, got " + workers);
+    }
     SparkSession spark = SparkSessions.start(master, "cnn-spark train");
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
