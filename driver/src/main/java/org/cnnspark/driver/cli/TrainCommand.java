@@ -13,7 +13,9 @@ import org.cnnspark.driver.data.DataOptions;
 import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.data.LoadedData;
 import org.cnnspark.driver.train.DistributedTrainer;
+import org.cnnspark.driver.train.EngineSpec;
 import org.cnnspark.driver.train.TrainConfig;
+import org.cnnspark.driver.train.TrainState;
 import org.cnnspark.engine.Init;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Network;
@@ -135,22 +137,19 @@ public final class TrainCommand implements Callable<Integer> {
         StateDict.load(net, SafeTensors.read(java.nio.file.Path.of(init)), init);
       }
       int threads = Integer.parseInt(spark.conf().get("spark.task.cpus", "1"));
-      TrainConfig cfg = new TrainConfig(spec.toString(), train.shape(), epochs, batchSize, optConfig, roundsPerEpoch,
-          resetOptimizerState, seed, !noShuffle, threads);
+      TrainConfig cfg = new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, !noShuffle, false);
+      EngineSpec engine = new EngineSpec(spec, train.shape(), optConfig, Normalization.SCALE_ONLY, threads);
       System.err.printf("cnn-spark: %,d training images %s in %d partitions%s; %s%n", train.count(), train.shape(), w,
           train.skipped() > 0 ? " (" + train.skipped() + " bad records skipped)" : "", Kernels.description());
       List<String> metrics = new ArrayList<>();
-      DistributedTrainer trainer = new DistributedTrainer(jsc, cfg, net.paramsArray());
-      trainer.train(train, testData, m -> {
-        String testPart = m.testAccuracy() == null ? "" : String.format(Locale.ROOT, " test_acc %.4f test_loss %.4f", m.testAccuracy(), m.testLoss());
-        System.err.printf(Locale.ROOT, "epoch %d round %d: loss %.4f train_acc %.4f%s  %.0f img/s  %.1f s%n",
-            m.epoch(), m.round(), m.loss(), m.trainAccuracy(), testPart, m.imagesPerSecond(), m.seconds());
-        metrics.add(String.format(Locale.ROOT,
-            "{\"epoch\": %d, \"round\": %d, \"loss\": %.6f, \"train_accuracy\": %.6f, \"test_accuracy\": %s, \"test_loss\": %s, \"images_per_s\": %.1f, \"seconds\": %.3f}",
-            m.epoch(), m.round(), m.loss(), m.trainAccuracy(), m.testAccuracy() == null ? "null" : String.format(Locale.ROOT, "%.6f", m.testAccuracy()),
-            m.testLoss() == null ? "null" : String.format(Locale.ROOT, "%.6f", m.testLoss()), m.imagesPerSecond(), m.seconds()));
-      });
-      net.setParams(trainer.params());
+      DistributedTrainer trainer = new DistributedTrainer(jsc, engine, cfg);
+      int stateSize = optConfig.stateFloatsPerParam() * net.trainableSize();
+      TrainState done = trainer.run(train.blocks(), testData == null ? null : testData.blocks(),
+          TrainState.start(net.paramsArray(), stateSize), (m, s) -> {
+            System.err.println(m.line(epochs));
+            metrics.add(m.toJson());
+          });
+      net.setParams(done.params());
       Map<String, String> prov = new TreeMap<>(ModelFile.basicProvenance(net.gemm()));
       prov.put("seed", Long.toString(seed));
       prov.put("partitions", Integer.toString(w));
@@ -158,7 +157,7 @@ public final class TrainCommand implements Callable<Integer> {
       prov.put("spark_version", spark.version());
       prov.put("dataset", data + " (" + train.count() + " records)");
       ModelFile model = new ModelFile(spec, train.shape(), Normalization.SCALE_ONLY, train.classNames(), prov, optConfig,
-          trainer.steps(), trainer.params(), trainer.state());
+          done.steps(), done.params(), done.state());
       ModelDir.write(out, model, metrics, jsc.hadoopConfiguration());
       System.err.println("cnn-spark: wrote " + out);
       return 0;
