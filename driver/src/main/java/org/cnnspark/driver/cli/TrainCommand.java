@@ -114,8 +114,7 @@ public final class TrainCommand implements Callable<Integer> {
     };
     Shape wanted = inputShape == null ? null : Shape.parse(inputShape);
     // option errors before Spark starts: a typo should not cost a Spark start-up
-    new TrainConfig(spec.toString(), wanted == null ? Shape.vector(1) : wanted, epochs, batchSize, optConfig,
-        roundsPerEpoch, resetOptimizerState, seed, !noShuffle, 1);
+    TrainConfig cfg = new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, !noShuffle, false);
     if (workers != null && workers < 1) {
       throw new IllegalArgumentException("--workers must be >= 1, got " + workers);
     }
@@ -137,7 +136,6 @@ public final class TrainCommand implements Callable<Integer> {
         StateDict.load(net, SafeTensors.read(java.nio.file.Path.of(init)), init);
       }
       int threads = Integer.parseInt(spark.conf().get("spark.task.cpus", "1"));
-      TrainConfig cfg = new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, !noShuffle, false);
       EngineSpec engine = new EngineSpec(spec, train.shape(), optConfig, Normalization.SCALE_ONLY, threads);
       System.err.printf("cnn-spark: %,d training images %s in %d partitions%s; %s%n", train.count(), train.shape(), w,
           train.skipped() > 0 ? " (" + train.skipped() + " bad records skipped)" : "", Kernels.description());
