@@ -15,7 +15,7 @@ public record Shape(int c, int h, int w) implements java.io.Serializable {
 
   /** Parses {@code CxHxW}, e.g. {@code 1x28x28}. */
   public static Shape parse(String s) {
-    String[] parts = s.trim().toLowerCase().split("x");
+    String[] parts = s.trim().toLowerCase().split("x", -1);
     if (parts.length != 3) {
       throw new IllegalArgumentException("input shape '" + s + "' must be CxHxW, e.g. 1x28x28 or 3x32x32");
     }

@@ -250,4 +250,10 @@ class ModelSpecTest {
     assertEquals(new Shape(3, 32, 30), Shape.parse(" 3X32x30 "));
     assertEquals("3x32x30", new Shape(3, 32, 30).toString());
   }
+
+  @Test
+  void shapeRefusesTrailingSeparator() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Shape.parse("1x28x28x"));
+    assertTrue(e.getMessage().contains("must be CxHxW"), e.getMessage());
+  }
 }
