@@ -205,11 +205,6 @@ public final class Trainer implements AutoCloseable {
     }
   }
 
-  /** Forward only on n normalised inputs; returns the logits buffer (valid until the next call). */
-  public FloatBuffer logits(FloatBuffer x, int n, boolean training) {
-    return net.forward(x, n, training, 0);
-  }
-
   @Override
   public void close() {
     if (pool != null) {

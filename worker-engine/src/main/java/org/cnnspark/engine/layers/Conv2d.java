@@ -141,11 +141,6 @@ public final class Conv2d extends Layer {
         : new Shape(outChannels, (out.h() - poolK) / poolS + 1, (out.w() - poolK) / poolS + 1);
   }
 
-  /** Shape of what forward returns: the conv output, or after the fused pool. */
-  public Shape finalOut() {
-    return finalOut;
-  }
-
   @Override
   protected FloatBuffer outBuffer(int n) {
     y = Buffers.ensure(y, (long) n * finalOut.size());
