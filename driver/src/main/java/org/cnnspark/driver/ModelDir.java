@@ -23,7 +23,7 @@ public final class ModelDir {
 
   public static void write(String dir, ModelFile model, List<String> metricLines, Configuration conf) throws IOException {
     Path target = new Path(dir);
-    FileSystem fs = target.getFileSystem(conf);
+    FileSystem fs = HadoopIo.fs(target, conf);
     Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + System.nanoTime());
     try {
       try (OutputStream out = fs.create(new Path(tmp, MODEL), false)) {
@@ -52,9 +52,22 @@ public final class ModelDir {
     }
   }
 
+  /** The metrics lines of a model directory, or none when it has no metrics file. */
+  public static List<String> readMetrics(String dir, Configuration conf) throws IOException {
+    Path p = new Path(dir, METRICS);
+    FileSystem fs = HadoopIo.fs(p, conf);
+    if (!fs.exists(p)) {
+      return List.of();
+    }
+    try (var in = fs.open(p)) {
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return text.isEmpty() ? List.of() : List.of(text.split("\n"));
+    }
+  }
+
   public static ModelFile read(String dir, Configuration conf) throws IOException {
     Path p = new Path(dir, MODEL);
-    FileSystem fs = p.getFileSystem(conf);
+    FileSystem fs = HadoopIo.fs(p, conf);
     if (!fs.exists(p)) {
       throw new IllegalArgumentException("no model at " + dir + ": expected " + p + " (written by 'cnn-spark train --out')");
     }

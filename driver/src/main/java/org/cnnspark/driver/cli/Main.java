@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "cnn-spark", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Train convolutional neural networks on Apache Spark.",
-    subcommands = {TrainCommand.class, BenchCommand.class})
+    subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class,
+        InspectCommand.class, BenchCommand.class})
 public final class Main implements Callable<Integer> {
 
   /** Exit code for bad input: options, files, records. */
@@ -38,6 +39,9 @@ public final class Main implements Callable<Integer> {
   /** Runs the CLI and returns the exit code (tests call this instead of main). */
   public static int run(String... args) {
     CommandLine cl = new CommandLine(new Main());
+    // The streams of this moment (tests and embedding applications may have redirected them).
+    cl.setOut(new PrintWriter(System.out, true));
+    cl.setErr(new PrintWriter(System.err, true));
     boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();

@@ -1,28 +1,68 @@
 package org.cnnspark.driver.cli;
 
 import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.cnnspark.driver.CnnKryoRegistrator;
 
-/** The CLI's SparkSession: embedded local[*] unless --master or spark-submit says otherwise. */
+/**
+ * The CLI's SparkSession: embedded local[*] unless --master or spark-submit says otherwise. A
+ * session that is already running (a test, a notebook, an application calling Main) is used as it
+ * is and left running; one started here is stopped when the command ends.
+ */
 final class SparkSessions {
   private SparkSessions() {}
 
-  static SparkSession start(String master, String appName) {
-    SparkConf conf = new SparkConf();
+  /** A session and whether this command started it. */
+  record Started(SparkSession spark, boolean owned) implements AutoCloseable {
+    JavaSparkContext jsc() {
+      return JavaSparkContext.fromSparkContext(spark.sparkContext());
+    }
+
+    /** Engine threads per task: the cores Spark gives each task. */
+    int taskCpus() {
+      return spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
+    }
+
+    @Override
+    public void close() {
+      if (owned) {
+        spark.stop();
+      }
+    }
+  }
+
+  static Started start(String master, String appName, boolean verbose) {
+    scala.Option<SparkSession> active = SparkSession.getActiveSession();
+    if (active.isEmpty()) {
+      active = SparkSession.getDefaultSession();
+    }
+    if (active.isDefined() && !active.get().sparkContext().isStopped()) {
+      return new Started(active.get(), false);
+    }
+    SparkConf conf = new SparkConf(); // spark-submit passes spark.master and the rest as system properties
     if (master != null) {
       conf.setMaster(master);
-    } else if (!conf.contains("spark.master")) { // spark-submit passes spark.master as a system property
+    } else if (!conf.contains("spark.master")) {
       conf.setMaster("local[*]");
     }
     conf.setIfMissing("spark.app.name", appName)
         .setIfMissing("spark.ui.showConsoleProgress", "false")
         .setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .setIfMissing("spark.kryo.registrator", CnnKryoRegistrator.class.getName())
+        .setIfMissing("spark.kryo.registrationRequired", "true")
+        // OpenBLAS must not start a thread per core in each executor: the engine parallelises itself
         .setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
+    if (!verbose) {
+      conf.setIfMissing("spark.log.level", "WARN");
+    }
+    String registrators = conf.get("spark.kryo.registrator");
+    if (!registrators.contains(CnnKryoRegistrator.class.getName())) {
+      conf.set("spark.kryo.registrator", registrators + "," + CnnKryoRegistrator.class.getName());
+    }
     if (conf.get("spark.master").startsWith("local")) {
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1").setIfMissing("spark.driver.host", "127.0.0.1");
     }
-    return SparkSession.builder().config(conf).getOrCreate();
+    return new Started(SparkSession.builder().config(conf).getOrCreate(), true);
   }
 }

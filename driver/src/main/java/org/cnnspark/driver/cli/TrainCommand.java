@@ -1,19 +1,22 @@
 package org.cnnspark.driver.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
+import org.apache.hadoop.conf.Configuration;
+import org.cnnspark.driver.HadoopIo;
 import org.cnnspark.driver.ModelDir;
-import org.cnnspark.driver.data.DataOptions;
 import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.data.LoadedData;
 import org.cnnspark.driver.train.DistributedTrainer;
 import org.cnnspark.driver.train.EngineSpec;
+import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.driver.train.TrainConfig;
 import org.cnnspark.driver.train.TrainState;
 import org.cnnspark.engine.Init;
@@ -31,37 +34,41 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code train}: synchronous data-parallel training on Spark, writing a model directory. */
-@Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Train a CNN on Spark: each round every worker trains on its partition, then the parameters are averaged.")
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Train a CNN on Spark: every round, each worker trains the engine on its partition's share, then the "
+        + "driver averages the parameters (weighted by examples, in partition order: bit-identical run to run).",
+        "Writes MODEL_DIR/model.cnn (weights, architecture, provenance) and MODEL_DIR/metrics.jsonl (one JSON line per round)."})
 public final class TrainCommand implements Callable<Integer> {
   @Mixin
   Main.Common common;
 
-  @Option(names = "--data", required = true, description = "Training data: IDX images file, CIFAR-10 batches, image folder or Parquet.")
-  String data;
+  @Mixin
+  DataArgs dataArgs;
 
-  @Option(names = "--labels", description = "IDX labels file (default: the sibling of --data with labels-idx1 in place of images-idx3).")
-  String labels;
-
-  @Option(names = "--test", description = "Test data, evaluated after every epoch (same format as --data).")
+  @Option(names = "--test", paramLabel = "PATH",
+      description = "Test data in the same format, scored after every epoch (and after every round with --eval-every-round).")
   String test;
 
-  @Option(names = "--format", description = "idx, cifar, images or parquet (default: detected).")
-  String format;
+  @Option(names = "--test-labels", paramLabel = "PATH", description = "IDX labels file of --test (default: its sibling).")
+  String testLabels;
 
-  @Option(names = "--arch", defaultValue = "tutorial-cnn", description = "Architecture: tutorial-cnn, a spec string or JSON (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--arch", defaultValue = "tutorial-cnn", paramLabel = "SPEC",
+      description = "Architecture: tutorial-cnn, a spec string such as 'conv(32,3,pad=1) relu maxpool(2) flatten dense(10)', or JSON "
+          + "(default: ${DEFAULT-VALUE}).")
   String arch;
 
-  @Option(names = "--input-shape", description = "CxHxW when the data does not say (images are resized to it when given).")
+  @Option(names = "--input-shape", paramLabel = "CxHxW",
+      description = "Input shape of the model (default: the data's). Data of another shape fails unless --resize.")
   String inputShape;
 
-  @Option(names = "--init", description = "Start from these weights (safetensors with PyTorch names) instead of a fresh initialisation.")
+  @Option(names = "--init", paramLabel = "W.safetensors",
+      description = "Start from these weights (PyTorch names and layouts) instead of a fresh initialisation.")
   String init;
 
   @Option(names = "--epochs", defaultValue = "5", description = "Passes over the data (default: ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(names = "--batch-size", defaultValue = "64", description = "Minibatch size per worker (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--batch-size", defaultValue = "64", description = "Minibatch size on each worker (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
   @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd or adam (default: ${DEFAULT-VALUE}).")
@@ -73,108 +80,160 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
   double momentum;
 
-  @Option(names = "--nesterov", description = "Nesterov momentum for SGD.")
+  @Option(names = "--nesterov", description = "Nesterov momentum (SGD).")
   boolean nesterov;
 
-  @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay, PyTorch's rule (default: ${DEFAULT-VALUE}).")
   double weightDecay;
 
-  @Option(names = "--workers", description = "Partitions trained in parallel (default: the cores Spark gives the job).")
-  Integer workers;
+  @Mixin
+  SparkArgs sparkArgs;
 
-  @Option(names = "--rounds-per-epoch", defaultValue = "1", description = "Parameter averages per epoch (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--rounds-per-epoch", defaultValue = "1", paramLabel = "K",
+      description = "Parameter averages per epoch; each round trains 1/K of every partition's minibatches (default: ${DEFAULT-VALUE}).")
   int roundsPerEpoch;
 
-  @Option(names = "--reset-optimizer-state", description = "Start every round with empty momentum/Adam moments instead of averaging them.")
+  @Option(names = "--reset-optimizer-state",
+      description = "Start every round with zero momentum / Adam moments instead of averaging them with the parameters.")
   boolean resetOptimizerState;
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed of initialisation, shuffling and dropout (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--no-shuffle", description = "Train on minibatches in file order (partition 0 holds the first records).")
+  @Option(names = "--no-shuffle",
+      description = "Train on minibatches in file order (partition 0 holds the first records): comparable step by step with a PyTorch loop.")
   boolean noShuffle;
 
-  @Option(names = "--skip-bad-records", description = "Skip records that do not decode or have a bad label, and report how many.")
-  boolean skipBadRecords;
+  @Option(names = "--eval-every-round", description = "Score --test after every round, not only after each epoch.")
+  boolean evalEveryRound;
 
-  @Option(names = "--master", description = "Spark master URL (default: embedded local[*], or what spark-submit set).")
-  String master;
-
-  @Option(names = "--out", required = true, description = "Model directory to write (replaced atomically if it exists).")
+  @Option(names = "--out", required = true, paramLabel = "MODEL_DIR",
+      description = "Model directory to write; an existing one is replaced only once the new one is complete.")
   String out;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws IOException {
+    // Every option is checked before Spark starts: a typo should not cost a Spark start-up.
     ModelSpec spec = ModelSpec.parse(arch);
-    String opt = optimizer.toLowerCase(Locale.ROOT);
-    OptimizerConfig optConfig = switch (opt) {
-      case "sgd" -> OptimizerConfig.sgd(lr == null ? 0.01 : lr, momentum, nesterov, weightDecay);
-      case "adam" -> OptimizerConfig.adam(lr == null ? 0.001 : lr, 0.9, 0.999, 1e-8, weightDecay);
-      default -> throw new IllegalArgumentException("--optimizer must be sgd or adam, got '" + optimizer + "'");
-    };
+    OptimizerConfig optConfig = optimizerConfig();
+    TrainConfig cfg = new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, !noShuffle,
+        evalEveryRound);
     Shape wanted = inputShape == null ? null : Shape.parse(inputShape);
-    // option errors before Spark starts: a typo should not cost a Spark start-up
-    TrainConfig cfg = new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, !noShuffle, false);
-    if (workers != null && workers < 1) {
-      throw new IllegalArgumentException("--workers must be >= 1, got " + workers);
-    }
-    SparkSession spark = SparkSessions.start(master, "cnn-spark train");
-    try {
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      int w = workers != null ? workers : jsc.defaultParallelism();
-      if (w < 1) {
-        throw new IllegalArgumentException("--workers must be >= 1, got " + w);
+    sparkArgs.check();
+    try (SparkSessions.Started s = SparkSessions.start(sparkArgs.master, "cnn-spark train", common.verbose)) {
+      Configuration conf = s.jsc().hadoopConfiguration();
+      if (HadoopIo.exists(out, conf) && !HadoopIo.isDirectory(out, conf)) {
+        throw new IllegalArgumentException("--out " + out + " is a file: give a directory for the model");
       }
-      LoadedData train = Datasets.load(spark, options(data, labels, w, wanted));
-      LoadedData testData = test == null ? null : Datasets.load(spark, options(test, null, w, train.shape()));
-      Network net = Network.create(spec, train.shape(), Init.PYTORCH, seed);
-      if (train.numClasses() > net.numClasses()) {
-        throw new IllegalArgumentException("the data has " + train.numClasses() + " classes but " + spec
-            + " has " + net.numClasses() + " outputs: make the last layer dense(" + train.numClasses() + ")");
+      int w = sparkArgs.workers(s);
+      LoadedData train = Datasets.load(s.spark(), dataArgs.options(dataArgs.data, dataArgs.labels, w, wanted));
+      LoadedData testData = null;
+      try {
+        Network net = Network.create(spec, train.shape(), Init.PYTORCH, seed);
+        checkClasses(train, net, dataArgs.data);
+        if (test != null) {
+          testData = Datasets.load(s.spark(), dataArgs.options(test, testLabels, w, train.shape())
+              .withClassNames(train.classNames().isEmpty() ? null : train.classNames()));
+          checkClasses(testData, net, test);
+        }
+        if (init != null) {
+          try (InputStream in = HadoopIo.open(init, conf, "--init")) {
+            StateDict.load(net, SafeTensors.read(in, init), init);
+          }
+        }
+        EngineSpec engine = new EngineSpec(spec, train.shape(), optConfig, Normalization.SCALE_ONLY, s.taskCpus());
+        System.err.printf("cnn-spark: %,d training images %s in %d partitions%s%s; %s; %s%n", train.count(),
+            train.shape(), w, train.skipped() > 0 ? " (" + train.skipped() + " bad records skipped)" : "",
+            testData == null ? "" : String.format(", %,d test images", testData.count()), cfg.averagingMode(),
+            Kernels.description());
+        List<String> metrics = new ArrayList<>();
+        List<RoundMetrics> history = new ArrayList<>();
+        DistributedTrainer trainer = new DistributedTrainer(s.jsc(), engine, cfg);
+        int stateSize = optConfig.stateFloatsPerParam() * net.trainableSize();
+        TrainState done = trainer.run(train.blocks(), testData == null ? null : testData.blocks(),
+            TrainState.start(net.paramsArray(), stateSize), (m, state) -> {
+              System.err.println(m.line(epochs));
+              metrics.add(m.toJson());
+              history.add(m);
+            });
+        Map<String, String> prov = provenance(s, net, cfg, trainer, train, testData, w, history);
+        ModelFile model = new ModelFile(spec, train.shape(), Normalization.SCALE_ONLY, train.classNames(), prov, optConfig,
+            done.steps(), done.params(), done.state());
+        ModelDir.write(out, model, metrics, conf);
+        RoundMetrics last = history.get(history.size() - 1);
+        System.err.printf("cnn-spark: wrote %s (%s%s, %,.0f img/s in the last round)%n", out,
+            String.format("train loss %.4f", last.loss()),
+            last.tested() ? String.format(", test accuracy %.2f%%", 100 * last.testAccuracy()) : "",
+            last.imagesPerSecond());
+        return 0;
+      } finally {
+        train.unpersist();
+        if (testData != null) {
+          testData.unpersist();
+        }
       }
-      if (init != null) {
-        StateDict.load(net, SafeTensors.read(java.nio.file.Path.of(init)), init);
-      }
-      int threads = Integer.parseInt(spark.conf().get("spark.task.cpus", "1"));
-      EngineSpec engine = new EngineSpec(spec, train.shape(), optConfig, Normalization.SCALE_ONLY, threads);
-      System.err.printf("cnn-spark: %,d training images %s in %d partitions%s; %s%n", train.count(), train.shape(), w,
-          train.skipped() > 0 ? " (" + train.skipped() + " bad records skipped)" : "", Kernels.description());
-      List<String> metrics = new ArrayList<>();
-      DistributedTrainer trainer = new DistributedTrainer(jsc, engine, cfg);
-      int stateSize = optConfig.stateFloatsPerParam() * net.trainableSize();
-      TrainState done = trainer.run(train.blocks(), testData == null ? null : testData.blocks(),
-          TrainState.start(net.paramsArray(), stateSize), (m, s) -> {
-            System.err.println(m.line(epochs));
-            metrics.add(m.toJson());
-          });
-      net.setParams(done.params());
-      Map<String, String> prov = new TreeMap<>(ModelFile.basicProvenance(net.gemm()));
-      prov.put("seed", Long.toString(seed));
-      prov.put("partitions", Integer.toString(w));
-      prov.put("averaging", roundsPerEpoch + " round(s) per epoch, optimizer state " + (resetOptimizerState ? "reset" : "averaged"));
-      prov.put("spark_version", spark.version());
-      prov.put("dataset", data + " (" + train.count() + " records)");
-      ModelFile model = new ModelFile(spec, train.shape(), Normalization.SCALE_ONLY, train.classNames(), prov, optConfig,
-          done.steps(), done.params(), done.state());
-      ModelDir.write(out, model, metrics, jsc.hadoopConfiguration());
-      System.err.println("cnn-spark: wrote " + out);
-      return 0;
-    } finally {
-      spark.stop();
     }
   }
 
-  private DataOptions options(String path, String labelsPath, int partitions, Shape shape) {
-    DataOptions o = DataOptions.of(path, partitions).withSkipBadRecords(skipBadRecords);
-    if (labelsPath != null) {
-      o = o.withLabelsPath(labelsPath);
+  private OptimizerConfig optimizerConfig() {
+    return switch (optimizer.toLowerCase(Locale.ROOT)) {
+      case "sgd" -> OptimizerConfig.sgd(lr == null ? 0.01 : lr, momentum, nesterov, weightDecay);
+      case "adam" -> {
+        if (nesterov) {
+          throw new IllegalArgumentException("--nesterov applies to --optimizer sgd only");
+        }
+        yield OptimizerConfig.adam(lr == null ? 0.001 : lr, 0.9, 0.999, 1e-8, weightDecay);
+      }
+      default -> throw new IllegalArgumentException("--optimizer must be sgd or adam, got '" + optimizer + "'");
+    };
+  }
+
+  /** The network's outputs must cover the data's labels (and match named classes exactly). */
+  static void checkClasses(LoadedData data, Network net, String path) {
+    int k = net.numClasses();
+    if (!data.classNames().isEmpty() && data.classNames().size() != k) {
+      throw new IllegalArgumentException(path + " has " + data.classNames().size() + " classes " + data.classNames()
+          + " but the architecture has " + k + " outputs: make its last layer dense(" + data.classNames().size() + ")");
     }
-    if (format != null) {
-      o = o.withFormat(format);
+    if (data.numClasses() > k) {
+      throw new IllegalArgumentException(path + " has labels up to " + (data.numClasses() - 1) + " but the architecture has "
+          + k + " outputs: make its last layer dense(" + data.numClasses() + ") or check the labels");
     }
-    if (shape != null) {
-      o = o.withInputShape(shape, inputShape != null);
+  }
+
+  private Map<String, String> provenance(SparkSessions.Started s, Network net, TrainConfig cfg,
+      DistributedTrainer trainer, LoadedData train, LoadedData testData, int w, List<RoundMetrics> history) {
+    Map<String, String> prov = new TreeMap<>(ModelFile.basicProvenance(net.gemm()));
+    prov.put("kernels_detail", Kernels.description());
+    prov.put("executor_kernels", String.join(",", trainer.executorKernels()));
+    prov.put("seed", Long.toString(cfg.seed()));
+    prov.put("partitions", Integer.toString(w));
+    prov.put("threads_per_task", Integer.toString(s.taskCpus()));
+    prov.put("averaging", cfg.averagingMode());
+    prov.put("rounds_per_epoch", Integer.toString(cfg.roundsPerEpoch()));
+    prov.put("reset_optimizer_state", Boolean.toString(cfg.resetOptimizerState()));
+    prov.put("epochs", Integer.toString(cfg.epochs()));
+    prov.put("batch_size", Integer.toString(cfg.batchSize()));
+    prov.put("shuffle", Boolean.toString(cfg.shuffle()));
+    prov.put("spark_version", s.spark().version());
+    prov.put("spark_master", s.spark().sparkContext().master());
+    prov.put("dataset", dataArgs.data);
+    prov.put("dataset_count", Long.toString(train.count()));
+    if (train.skipped() > 0) {
+      prov.put("dataset_skipped", Long.toString(train.skipped()));
     }
-    return o;
+    if (init != null) {
+      prov.put("init", init);
+    }
+    if (testData != null) {
+      prov.put("test_dataset", test);
+      prov.put("test_count", Long.toString(testData.count()));
+      RoundMetrics last = history.get(history.size() - 1);
+      if (last.tested()) {
+        prov.put("test_accuracy", Double.toString(last.testAccuracy()));
+      }
+    }
+    prov.put("created", Instant.now().toString());
+    return prov;
   }
 }

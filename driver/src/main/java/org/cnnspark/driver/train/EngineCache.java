@@ -1,8 +1,10 @@
 package org.cnnspark.driver.train;
 
+import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import org.cnnspark.driver.data.ImageBlock;
 import org.cnnspark.engine.Trainer;
 
 /**
@@ -39,5 +41,32 @@ final class EngineCache {
 
   static void giveBack(EngineSpec spec, Trainer trainer) {
     POOLS.computeIfAbsent(spec.key(), k -> new ConcurrentLinkedDeque<>()).offerFirst(trainer);
+  }
+
+  /** Work on one non-empty block with an engine holding the given parameters. */
+  interface BlockWork {
+    void run(Trainer trainer, ImageBlock block);
+  }
+
+  /** Runs work over a partition's non-empty blocks, borrowing an engine only if there is one. */
+  static void forEachBlock(EngineSpec spec, float[] params, Iterator<ImageBlock> blocks, BlockWork work) {
+    Trainer trainer = null;
+    try {
+      while (blocks.hasNext()) {
+        ImageBlock b = blocks.next();
+        if (b.count() == 0) {
+          continue;
+        }
+        if (trainer == null) {
+          trainer = borrow(spec);
+          trainer.network().setParams(params);
+        }
+        work.run(trainer, b);
+      }
+    } finally {
+      if (trainer != null) {
+        giveBack(spec, trainer);
+      }
+    }
   }
 }

@@ -24,32 +24,17 @@ final class EvalTask implements Function2<Integer, Iterator<ImageBlock>, Iterato
   @Override
   public Iterator<PartitionResult> call(Integer partition, Iterator<ImageBlock> blocks) {
     long start = System.nanoTime();
-    Trainer.Stats total = Trainer.Stats.ZERO;
-    Trainer trainer = null;
-    try {
-      while (blocks.hasNext()) {
-        ImageBlock b = blocks.next();
-        if (b.count() == 0) {
-          continue;
+    Trainer.Stats[] total = {Trainer.Stats.ZERO};
+    EngineCache.forEachBlock(engine, params.value(), blocks, (trainer, b) -> {
+      for (int i = 0; i < b.count(); i++) {
+        if (b.labels()[i] < 0) {
+          throw new IllegalArgumentException("record " + (b.firstIndex() + i) + " has no label: evaluation needs "
+              + "labelled data (give the labels file or column)");
         }
-        if (trainer == null) {
-          trainer = EngineCache.borrow(engine);
-          trainer.network().setParams(params.value());
-        }
-        for (int i = 0; i < b.count(); i++) {
-          if (b.labels()[i] < 0) {
-            throw new IllegalArgumentException("record " + (b.firstIndex() + i) + " has no label: evaluation needs "
-                + "labelled data (give the labels file or column)");
-          }
-        }
-        total = total.plus(trainer.evaluate(b.pixels(), b.labels(), 0, b.count(), batch));
       }
-    } finally {
-      if (trainer != null) {
-        EngineCache.giveBack(engine, trainer);
-      }
-    }
-    return Collections.singletonList(new PartitionResult(partition, total.count(), total.lossSum(), total.correct(),
+      total[0] = total[0].plus(trainer.evaluate(b.pixels(), b.labels(), 0, b.count(), batch));
+    });
+    return Collections.singletonList(new PartitionResult(partition, total[0].count(), total[0].lossSum(), total[0].correct(),
         0, null, null, null, (System.nanoTime() - start) / 1e9)).iterator();
   }
 }

@@ -15,8 +15,13 @@ public final class SparkErrors {
     try {
       return rdd.collect();
     } catch (Exception e) { // Scala throws the checked SparkException undeclared
-      throw SparkErrors.<RuntimeException>sneaky(unwrap(e));
+      throw rethrow(e);
     }
+  }
+
+  /** Throws the unwrapped exception (see {@link #unwrap}); declared to return one so callers can write {@code throw}. */
+  public static RuntimeException rethrow(Exception e) {
+    throw SparkErrors.<RuntimeException>sneaky(unwrap(e));
   }
 
   /** The IllegalArgumentException a task threw (with its message), else e itself. */

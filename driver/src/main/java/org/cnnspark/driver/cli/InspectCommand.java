@@ -1,0 +1,74 @@
+package org.cnnspark.driver.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.cnnspark.driver.ModelDir;
+import org.cnnspark.engine.Network;
+import org.cnnspark.engine.io.ModelFile;
+import org.cnnspark.engine.kernels.JavaGemm;
+import org.cnnspark.engine.optim.OptimizerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code inspect}: what a model directory holds. No Spark. */
+@Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Print a model's layers (output shapes, parameter counts), provenance, optimizer, classes and training metrics.")
+public final class InspectCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Mixin
+  Main.Common common;
+
+  @Option(names = "--model", required = true, paramLabel = "MODEL_DIR", description = "Model directory written by train.")
+  String model;
+
+  @Override
+  public Integer call() throws IOException {
+    Configuration conf = new Configuration();
+    ModelArgs args = ModelArgs.directoryOnly(model, "inspect");
+    ModelFile m = args.readModelDir(conf);
+    Network net = m.network(new JavaGemm(), model);
+    System.out.println("model: " + model);
+    System.out.println("architecture: " + m.spec());
+    System.out.println("input shape: " + m.inputShape());
+    System.out.print(net.summary());
+    if (m.normalization().mean() != null) {
+      System.out.println("normalisation: mean " + java.util.Arrays.toString(m.normalization().mean()) + ", std "
+          + java.util.Arrays.toString(m.normalization().std()));
+    } else {
+      System.out.println("normalisation: pixels / 255");
+    }
+    System.out.println("classes: " + (m.classNames().isEmpty() ? net.numClasses() + " (unnamed)" : m.classNames()));
+    OptimizerConfig o = m.optimizer();
+    System.out.println("optimizer: " + (o.type().equals("adam")
+        ? String.format("adam lr=%s betas=(%s, %s) eps=%s weight_decay=%s", o.lr(), o.beta1(), o.beta2(), o.eps(), o.weightDecay())
+        : String.format("sgd lr=%s momentum=%s nesterov=%s weight_decay=%s", o.lr(), o.momentum(), o.nesterov(), o.weightDecay()))
+        + ", " + m.optimizerSteps() + " steps" + (m.optimizerState().length == 0 ? "" : ", state saved"));
+    System.out.println("provenance:");
+    for (Map.Entry<String, String> e : new TreeMap<>(m.provenance()).entrySet()) {
+      System.out.printf("  %-22s %s%n", e.getKey(), e.getValue());
+    }
+    List<String> metrics = ModelDir.readMetrics(args.modelDirectory(), conf);
+    System.out.println("metrics (" + metrics.size() + " rounds, " + ModelDir.METRICS + "):");
+    if (!metrics.isEmpty()) {
+      System.out.printf("  %5s %5s %9s %9s %9s %9s %10s %8s%n", "epoch", "round", "loss", "train_acc", "test_loss",
+          "test_acc", "img/s", "seconds");
+    }
+    for (String line : metrics) {
+      JsonNode j = JSON.readTree(line);
+      System.out.printf("  %5d %5d %9.4f %8.2f%% %9s %9s %10.0f %8.1f%n", j.path("epoch").asInt(), j.path("round").asInt(),
+          j.path("loss").asDouble(), 100 * j.path("train_accuracy").asDouble(),
+          j.has("test_loss") ? String.format("%.4f", j.get("test_loss").asDouble()) : "-",
+          j.has("test_accuracy") ? String.format("%.2f%%", 100 * j.get("test_accuracy").asDouble()) : "-",
+          j.path("images_per_s").asDouble(), j.path("seconds").asDouble());
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,64 @@
+package org.cnnspark.driver.train;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.cnnspark.driver.data.ImageBlock;
+
+/**
+ * Class probabilities of every record of a partition under the broadcast parameters (eval mode),
+ * one CSV line per record, {@code index,label,prediction,p0,...,p{K-1}}, in index order; the
+ * label is empty when unknown. Probabilities print as the shortest decimal that reads back as the
+ * same float.
+ */
+final class PredictTask implements FlatMapFunction<Iterator<ImageBlock>, String> {
+  private static final long serialVersionUID = 1L;
+
+  private final EngineSpec engine;
+  private final Broadcast<float[]> params;
+  private final int batch;
+
+  PredictTask(EngineSpec engine, Broadcast<float[]> params, int batch) {
+    this.engine = engine;
+    this.params = params;
+    this.batch = batch;
+  }
+
+  @Override
+  public Iterator<String> call(Iterator<ImageBlock> blocks) {
+    List<String> lines = new ArrayList<>();
+    StringBuilder sb = new StringBuilder();
+    EngineCache.forEachBlock(engine, params.value(), blocks, (trainer, b) -> {
+      int k = trainer.network().numClasses();
+      float[] probs = new float[b.count() * k];
+      trainer.predict(b.pixels(), 0, b.count(), batch, probs);
+      for (int i = 0; i < b.count(); i++) {
+        sb.setLength(0);
+        int label = b.labels()[i];
+        sb.append(b.firstIndex() + i).append(',');
+        if (label >= 0) {
+          sb.append(label);
+        }
+        sb.append(',').append(argmax(probs, i * k, k));
+        for (int c = 0; c < k; c++) {
+          sb.append(',').append(probs[i * k + c]);
+        }
+        lines.add(sb.toString());
+      }
+    });
+    return lines.iterator();
+  }
+
+  /** The first index of the largest value (ties go to the lower class, as torch.argmax). */
+  static int argmax(float[] v, int off, int k) {
+    int best = 0;
+    for (int c = 1; c < k; c++) {
+      if (v[off + c] > v[off + best]) {
+        best = c;
+      }
+    }
+    return best;
+  }
+}

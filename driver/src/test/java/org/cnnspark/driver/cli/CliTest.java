@@ -1,0 +1,296 @@
+package org.cnnspark.driver.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.cnnspark.driver.LocalSpark;
+import org.cnnspark.driver.ModelDir;
+import org.cnnspark.engine.io.ModelFile;
+import org.cnnspark.engine.io.SafeTensors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLI end to end on local[2] over small IDX files cut from Fashion-MNIST: train, evaluate,
+ * predict, export, inspect; exit codes, messages, outputs, and nothing half-written on failure.
+ * The commands find this class's SparkSession running and use it (as under spark-submit or in a
+ * notebook) instead of starting their own.
+ */
+class CliTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String SMALL_ARCH = "conv(8,3,pad=1) relu maxpool(2) conv(16,3,pad=1) relu maxpool(2) flatten dense(32) relu dense(10)";
+
+  @TempDir
+  static Path dir;
+  static SparkSession spark;
+  static Path trainImages;
+  static Path testImages;
+  static Path unlabelled;
+  static Path model;
+
+  /** What a command printed and returned. */
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+    try {
+      int code = Main.run(args);
+      return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  @BeforeAll
+  static void start() throws IOException {
+    LocalSpark.Subset train = LocalSpark.fashion("train", 0, 2000);
+    LocalSpark.Subset test = LocalSpark.fashion("t10k", 0, 500);
+    trainImages = writeIdx(dir.resolve("train"), "small-train", train, true);
+    testImages = writeIdx(dir.resolve("test"), "small-t10k", test, true);
+    unlabelled = writeIdx(dir.resolve("unlabelled"), "small-t10k", test, false);
+    spark = LocalSpark.start(2, "cnn-spark CLI tests");
+    model = dir.resolve("model");
+    Run r = train(model, "--epochs", "2");
+    assertEquals(0, r.code(), r.err());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (spark != null) {
+      spark.stop();
+    }
+  }
+
+  /** train on the small set with the test's settings; {@code extra} options replace the defaults of the same name. */
+  static Run train(Path out, String... extra) {
+    Map<String, String> opts = new java.util.LinkedHashMap<>();
+    String[] base = {"--data", trainImages.toString(), "--test", testImages.toString(), "--arch", SMALL_ARCH,
+        "--workers", "2", "--lr", "0.05", "--batch-size", "32", "--seed", "5", "--out", out.toString()};
+    for (int i = 0; i < base.length; i += 2) {
+      opts.put(base[i], base[i + 1]);
+    }
+    for (int i = 0; i < extra.length; i += 2) {
+      opts.put(extra[i], extra[i + 1]);
+    }
+    List<String> args = new java.util.ArrayList<>(List.of("train"));
+    opts.forEach((k, v) -> {
+      args.add(k);
+      args.add(v);
+    });
+    return run(args.toArray(String[]::new));
+  }
+
+  /** Writes {prefix}-images-idx3-ubyte.gz (and the labels sibling when asked) in dir; returns the images file. */
+  static Path writeIdx(Path d, String prefix, LocalSpark.Subset s, boolean labels) throws IOException {
+    Files.createDirectories(d);
+    Path images = d.resolve(prefix + "-images-idx3-ubyte.gz");
+    try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(Files.newOutputStream(images)))) {
+      out.writeInt(0x803);
+      out.writeInt(s.count());
+      out.writeInt(28);
+      out.writeInt(28);
+      out.write(s.pixels());
+    }
+    if (labels) {
+      try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(
+          Files.newOutputStream(d.resolve(prefix + "-labels-idx1-ubyte.gz"))))) {
+        out.writeInt(0x801);
+        out.writeInt(s.count());
+        for (int l : s.labels()) {
+          out.writeByte(l);
+        }
+      }
+    }
+    return images;
+  }
+
+  static ModelFile readModel(Path d) throws IOException {
+    return ModelDir.read(d.toString(), new Configuration());
+  }
+
+  @Test
+  void trainWritesModelMetricsAndProvenance() throws IOException {
+    ModelFile m = readModel(model);
+    assertEquals("1x28x28", m.inputShape().toString());
+    Map<String, String> p = m.provenance();
+    assertEquals("2", p.get("partitions"));
+    assertEquals("5", p.get("seed"));
+    assertEquals("2000", p.get("dataset_count"));
+    assertTrue(p.get("averaging").contains("per-epoch"), p.get("averaging"));
+    assertTrue(p.containsKey("spark_version") && p.containsKey("kernels") && p.containsKey("cpu"), p.toString());
+    List<String> lines = Files.readAllLines(model.resolve(ModelDir.METRICS));
+    assertEquals(2, lines.size(), "one line per round, one round per epoch");
+    JsonNode last = JSON.readTree(lines.get(1));
+    assertEquals(2, last.get("epoch").asInt());
+    assertEquals(1, last.get("round").asInt());
+    assertEquals(2000, last.get("examples").asLong());
+    assertTrue(last.get("test_accuracy").asDouble() > 0.6, "2 epochs of 2,000 images: " + last);
+    assertTrue(last.get("loss").asDouble() < JSON.readTree(lines.get(0)).get("loss").asDouble(), lines.toString());
+    try (Stream<Path> files = Files.list(dir)) {
+      assertFalse(files.anyMatch(f -> f.getFileName().toString().startsWith(".")), "no temporary left behind");
+    }
+  }
+
+  @Test
+  void sameRunTwiceGivesTheSameBits() throws IOException {
+    Path again = dir.resolve("again");
+    Run r = train(again, "--epochs", "2");
+    assertEquals(0, r.code(), r.err());
+    assertArrayEquals(readModel(model).params(), readModel(again).params());
+    Path other = dir.resolve("other-seed");
+    assertEquals(0, train(other, "--epochs", "2", "--seed", "6").code());
+    assertFalse(java.util.Arrays.equals(readModel(model).params(), readModel(other).params()), "another seed, other weights");
+  }
+
+  @Test
+  void evaluatePrintsJsonMatchingTheLastTestScore() throws IOException {
+    Run r = run("evaluate", "--model", model.toString(), "--data", testImages.toString());
+    assertEquals(0, r.code(), r.err());
+    JsonNode j = JSON.readTree(r.out());
+    assertEquals(500, j.get("n").asLong());
+    List<String> lines = Files.readAllLines(model.resolve(ModelDir.METRICS));
+    JsonNode last = JSON.readTree(lines.get(lines.size() - 1));
+    assertEquals(last.get("test_accuracy").asDouble(), j.get("accuracy").asDouble(), 0.0);
+    assertEquals(last.get("test_loss").asDouble(), j.get("loss").asDouble(), 1e-12);
+  }
+
+  @Test
+  void predictWritesCsvInRecordOrderAndSafetensorsGiveTheSame() throws IOException {
+    Path csv = dir.resolve("pred.csv");
+    Run r = run("predict", "--model", model.toString(), "--data", testImages.toString(), "--out", csv.toString(),
+        "--workers", "3");
+    assertEquals(0, r.code(), r.err());
+    List<String> rows = Files.readAllLines(csv);
+    assertEquals("index,label,prediction,p0,p1,p2,p3,p4,p5,p6,p7,p8,p9", rows.get(0));
+    assertEquals(501, rows.size());
+    LocalSpark.Subset test = LocalSpark.fashion("t10k", 0, 500);
+    int correct = 0;
+    for (int i = 1; i <= 500; i++) {
+      String[] f = rows.get(i).split(",");
+      assertEquals(i - 1, Integer.parseInt(f[0]), "record order");
+      assertEquals(test.labels()[i - 1], Integer.parseInt(f[1]));
+      double sum = 0;
+      int best = 0;
+      for (int c = 0; c < 10; c++) {
+        double p = Double.parseDouble(f[3 + c]);
+        sum += p;
+        if (p > Double.parseDouble(f[3 + best])) {
+          best = c;
+        }
+      }
+      assertEquals(1.0, sum, 1e-5);
+      assertEquals(best, Integer.parseInt(f[2]), "prediction is the most probable class");
+      correct += best == test.labels()[i - 1] ? 1 : 0;
+    }
+    JsonNode eval = JSON.readTree(run("evaluate", "--model", model.toString(), "--data", testImages.toString()).out());
+    assertEquals(eval.get("accuracy").asDouble(), correct / 500.0, 0.0);
+
+    // unlabelled data: empty label column
+    Path csv2 = dir.resolve("pred-unlabelled.csv");
+    assertEquals(0, run("predict", "--model", model.toString(), "--data", unlabelled.toString(), "--out", csv2.toString()).code());
+    List<String> rows2 = Files.readAllLines(csv2);
+    assertTrue(rows2.get(1).startsWith("0,,"), rows2.get(1));
+
+    // exported weights with --arch give the same file
+    Path st = dir.resolve("w.safetensors");
+    Run ex = run("export", "--model", model.toString(), "--out", st.toString());
+    assertEquals(0, ex.code(), ex.err());
+    Map<String, SafeTensors.Tensor> tensors = SafeTensors.read(st);
+    assertArrayEquals(new int[] {16, 8, 3, 3}, tensors.get("conv2.weight").shape(), "PyTorch layout (OC, C, K, K)");
+    assertEquals(List.of("conv1.bias", "conv1.weight", "conv2.bias", "conv2.weight", "fc1.bias", "fc1.weight", "fc2.bias",
+        "fc2.weight"), tensors.keySet().stream().sorted().toList());
+    Path csv3 = dir.resolve("pred-st.csv");
+    Run r3 = run("predict", "--model", st.toString(), "--arch", SMALL_ARCH, "--data", testImages.toString(),
+        "--out", csv3.toString(), "--workers", "3");
+    assertEquals(0, r3.code(), r3.err());
+    assertTrue(rows.equals(Files.readAllLines(csv3)), "the same predictions from the exported weights");
+  }
+
+  @Test
+  void inspectShowsLayersProvenanceAndMetrics() {
+    Run r = run("inspect", "--model", model.toString());
+    assertEquals(0, r.code(), r.err());
+    for (String s : new String[] {"conv1", "fc2", "input shape: 1x28x28", "provenance:", "partitions", "spark_version",
+        "metrics (2 rounds", "test_acc"}) {
+      assertTrue(r.out().contains(s), "missing '" + s + "' in:\n" + r.out());
+    }
+    Run m = run("inspect", "--model", model.resolve(ModelDir.MODEL).toString());
+    assertEquals(0, m.code(), m.err());
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String c : new String[] {"train", "evaluate", "predict", "export", "inspect", "bench"}) {
+      Run r = run(c, "--help");
+      assertEquals(0, r.code(), c);
+      assertTrue(r.out().contains("Usage: cnn-spark " + c), c + ": " + r.out() + r.err());
+    }
+  }
+
+  @Test
+  void badInputExitsTwoWithOneParagraphAndWritesNothing() throws IOException {
+    Path out = dir.resolve("never");
+    String[][] cases = {
+        {"train", "--data", dir.resolve("nope-images-idx3-ubyte").toString(), "--out", out.toString()},
+        {"train", "--data", "x", "--epochs", "0", "--out", out.toString()},
+        {"train", "--data", "x", "--arch", "conv(8,3) pool(2)", "--out", out.toString()},
+        {"train", "--data", "x", "--optimizer", "rmsprop", "--out", out.toString()},
+        {"train", "--out", out.toString()},
+        {"train", "--data", trainImages.toString(), "--arch", "flatten dense(5)", "--out", out.toString()},
+        {"evaluate", "--model", out.toString(), "--data", testImages.toString()},
+        {"evaluate", "--model", model.toString(), "--data", unlabelled.toString()},
+        {"evaluate", "--model", model.toString(), "--arch", "tutorial-cnn", "--data", testImages.toString()},
+        {"predict", "--model", model.toString(), "--data", dir.resolve("missing.gz").toString(), "--out",
+            dir.resolve("never.csv").toString()},
+        {"export", "--model", out.toString(), "--out", dir.resolve("never.safetensors").toString()},
+    };
+    String[] expect = {"nope-images-idx3-ubyte", "epochs must be >= 1", "unknown layer 'pool'", "rmsprop",
+        "Missing required option: '--data", "dense(10)", "no model at", "labels", "--arch and --input-shape apply only",
+        "missing.gz", "no model at"};
+    for (int i = 0; i < cases.length; i++) {
+      Run r = run(cases[i]);
+      assertEquals(2, r.code(), String.join(" ", cases[i]) + "\n" + r.err());
+      assertTrue(r.err().contains(expect[i]), "expected '" + expect[i] + "' in: " + r.err());
+      assertFalse(r.err().contains("\tat "), "no stack trace without --verbose: " + r.err());
+    }
+    assertFalse(Files.exists(out));
+    assertFalse(Files.exists(dir.resolve("never.csv")));
+    assertFalse(Files.exists(dir.resolve("never.safetensors")));
+  }
+
+  @Test
+  void aFailedRunLeavesTheExistingModelUntouched() throws IOException {
+    Path keep = dir.resolve("keep");
+    assertEquals(0, train(keep, "--epochs", "1").code());
+    byte[] before = Files.readAllBytes(keep.resolve(ModelDir.MODEL));
+    Run r = train(keep, "--epochs", "1", "--lr", "1e9");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("diverged"), r.err());
+    assertArrayEquals(before, Files.readAllBytes(keep.resolve(ModelDir.MODEL)));
+  }
+}
