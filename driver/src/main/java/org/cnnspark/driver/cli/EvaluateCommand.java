@@ -46,8 +46,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         EngineSpec engine = new EngineSpec(model.spec(), model.inputShape(), model.optimizer(), model.normalization(),
             s.taskCpus());
-        TrainCommand.checkClasses(data, model.network(org.cnnspark.engine.kernels.Kernels.gemm(), modelArgs.model),
-            dataArgs.data);
+        DistributedTrainer.checkClasses(data, model.network(org.cnnspark.engine.kernels.Kernels.gemm(),
+            modelArgs.model).numClasses(), dataArgs.data);
         DistributedTrainer.Evaluation e = new DistributedTrainer(s.jsc(), engine,
             new TrainConfig(1, 1, 1, false, 0, false, false)).evaluate(data.blocks(), model.params());
         ObjectNode o = new ObjectMapper().createObjectNode();

@@ -2,16 +2,15 @@ package org.cnnspark.driver.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.cnnspark.driver.HadoopIo;
 import org.cnnspark.driver.ModelDir;
+import org.cnnspark.driver.Provenance;
 import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.data.LoadedData;
 import org.cnnspark.driver.train.DistributedTrainer;
@@ -130,11 +129,11 @@ public final class TrainCommand implements Callable<Integer> {
       LoadedData testData = null;
       try {
         Network net = Network.create(spec, train.shape(), Init.PYTORCH, seed);
-        checkClasses(train, net, dataArgs.data);
+        DistributedTrainer.checkClasses(train, net.numClasses(), dataArgs.data);
         if (test != null) {
           testData = Datasets.load(s.spark(), dataArgs.options(test, testLabels, w, train.shape())
               .withClassNames(train.classNames().isEmpty() ? null : train.classNames()));
-          checkClasses(testData, net, test);
+          DistributedTrainer.checkClasses(testData, net.numClasses(), test);
         }
         if (init != null) {
           try (InputStream in = HadoopIo.open(init, conf, "--init")) {
@@ -156,7 +155,7 @@ public final class TrainCommand implements Callable<Integer> {
               metrics.add(m.toJson());
               history.add(m);
             });
-        Map<String, String> prov = provenance(s, net, cfg, trainer, train, testData, w, history);
+        Map<String, String> prov = provenance(s, net, trainer, train, testData, w, history);
         ModelFile model = new ModelFile(spec, train.shape(), Normalization.SCALE_ONLY, train.classNames(), prov, optConfig,
             done.steps(), done.params(), done.state());
         ModelDir.write(out, model, metrics, conf);
@@ -188,37 +187,10 @@ public final class TrainCommand implements Callable<Integer> {
     };
   }
 
-  /** The network's outputs must cover the data's labels (and match named classes exactly). */
-  static void checkClasses(LoadedData data, Network net, String path) {
-    int k = net.numClasses();
-    if (!data.classNames().isEmpty() && data.classNames().size() != k) {
-      throw new IllegalArgumentException(path + " has " + data.classNames().size() + " classes " + data.classNames()
-          + " but the architecture has " + k + " outputs: make its last layer dense(" + data.classNames().size() + ")");
-    }
-    if (data.numClasses() > k) {
-      throw new IllegalArgumentException(path + " has labels up to " + (data.numClasses() - 1) + " but the architecture has "
-          + k + " outputs: make its last layer dense(" + data.numClasses() + ") or check the labels");
-    }
-  }
-
-  private Map<String, String> provenance(SparkSessions.Started s, Network net, TrainConfig cfg,
-      DistributedTrainer trainer, LoadedData train, LoadedData testData, int w, List<RoundMetrics> history) {
-    Map<String, String> prov = new TreeMap<>(ModelFile.basicProvenance(net.gemm()));
-    prov.put("kernels_detail", Kernels.description());
-    prov.put("executor_kernels", String.join(",", trainer.executorKernels()));
-    prov.put("seed", Long.toString(cfg.seed()));
-    prov.put("partitions", Integer.toString(w));
-    prov.put("threads_per_task", Integer.toString(s.taskCpus()));
-    prov.put("averaging", cfg.averagingMode());
-    prov.put("rounds_per_epoch", Integer.toString(cfg.roundsPerEpoch()));
-    prov.put("reset_optimizer_state", Boolean.toString(cfg.resetOptimizerState()));
-    prov.put("epochs", Integer.toString(cfg.epochs()));
-    prov.put("batch_size", Integer.toString(cfg.batchSize()));
-    prov.put("shuffle", Boolean.toString(cfg.shuffle()));
-    prov.put("spark_version", s.spark().version());
-    prov.put("spark_master", s.spark().sparkContext().master());
-    prov.put("dataset", dataArgs.data);
-    prov.put("dataset_count", Long.toString(train.count()));
+  private Map<String, String> provenance(SparkSessions.Started s, Network net, DistributedTrainer trainer,
+      LoadedData train, LoadedData testData, int w, List<RoundMetrics> history) {
+    Map<String, String> prov = Provenance.training(s.spark().sparkContext(), net.gemm(), trainer, w, dataArgs.data,
+        train.count());
     if (train.skipped() > 0) {
       prov.put("dataset_skipped", Long.toString(train.skipped()));
     }
@@ -233,7 +205,6 @@ public final class TrainCommand implements Callable<Integer> {
         prov.put("test_accuracy", Double.toString(last.testAccuracy()));
       }
     }
-    prov.put("created", Instant.now().toString());
     return prov;
   }
 }

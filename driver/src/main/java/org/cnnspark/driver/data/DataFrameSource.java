@@ -87,6 +87,22 @@ final class DataFrameSource implements Serializable {
     return source.run(selected, options);
   }
 
+  /**
+   * A decoder of single images for scoring a DataFrame row by row ({@link RowImages}): rows whose
+   * column 0 is the image, decoded to {@code shape} (resized when {@code resize}).
+   */
+  static DataFrameSource forImages(DataType imageType, String imageCol, String name, Shape shape, boolean resize) {
+    Kind kind = kind(imageType, imageCol, name);
+    int[] fields = kind == Kind.STRUCT ? structFields((StructType) imageType, imageCol, name) : null;
+    DataOptions options = DataOptions.of(name, 1).withInputShape(shape, resize).withLabelsOptional(true);
+    return new DataFrameSource(kind, new Target(shape, options, 0), false, name, imageCol, fields);
+  }
+
+  /** The image in column 0 of r as uint8 C, H, W pixels of the target shape. */
+  byte[] image(Row r) throws BadRecordException {
+    return kind == Kind.VECTOR || kind == Kind.ARRAY ? pixelValues(r) : target.fit(pixels(r)).data();
+  }
+
   private static Kind kind(DataType type, String column, String name) {
     if (type instanceof StructType) {
       return Kind.STRUCT;

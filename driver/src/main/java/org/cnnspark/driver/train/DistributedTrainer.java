@@ -7,6 +7,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.cnnspark.driver.data.ImageBlock;
+import org.cnnspark.driver.data.LoadedData;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,18 @@ public final class DistributedTrainer {
   /** Classes that Kryo must know (spark.kryo.registrationRequired=true) to train and score. */
   public static List<Class<?>> kryoClasses() {
     return List.of(PartitionResult.class, PartitionResult[].class, float[].class, float[][].class);
+  }
+
+  /** The network's {@code outputs} must cover the data's labels (and match named classes exactly). */
+  public static void checkClasses(LoadedData data, int outputs, String name) {
+    if (!data.classNames().isEmpty() && data.classNames().size() != outputs) {
+      throw new IllegalArgumentException(name + " has " + data.classNames().size() + " classes " + data.classNames()
+          + " but the architecture has " + outputs + " outputs: make its last layer dense(" + data.classNames().size() + ")");
+    }
+    if (data.numClasses() > outputs) {
+      throw new IllegalArgumentException(name + " has labels up to " + (data.numClasses() - 1) + " but the architecture has "
+          + outputs + " outputs: make its last layer dense(" + data.numClasses() + ") or check the labels");
+    }
   }
 
   public TrainConfig config() {

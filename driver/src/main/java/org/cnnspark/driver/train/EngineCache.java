@@ -13,14 +13,14 @@ import org.cnnspark.engine.Trainer;
  * pool per {@link EngineSpec#key()}: a task borrows an engine and gives it back. A borrowed
  * engine's contents are stale: the task overwrites parameters, optimizer state and step count.
  */
-final class EngineCache {
+public final class EngineCache {
   private static final Map<String, ConcurrentLinkedDeque<Trainer>> POOLS = new ConcurrentHashMap<>();
   /** Engines of other specs are dropped when a new spec comes, so a long-lived executor does not hoard them. */
   private static volatile String lastKey;
 
   private EngineCache() {}
 
-  static Trainer borrow(EngineSpec spec) {
+  public static Trainer borrow(EngineSpec spec) {
     String key = spec.key();
     if (!key.equals(lastKey)) {
       lastKey = key;
@@ -39,7 +39,7 @@ final class EngineCache {
     return t != null ? t : spec.newTrainer();
   }
 
-  static void giveBack(EngineSpec spec, Trainer trainer) {
+  public static void giveBack(EngineSpec spec, Trainer trainer) {
     POOLS.computeIfAbsent(spec.key(), k -> new ConcurrentLinkedDeque<>()).offerFirst(trainer);
   }
 

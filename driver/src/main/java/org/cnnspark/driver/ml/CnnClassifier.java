@@ -1,0 +1,437 @@
+package org.cnnspark.driver.ml;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamPair;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructType;
+import org.cnnspark.driver.Provenance;
+import org.cnnspark.driver.data.DataOptions;
+import org.cnnspark.driver.data.Datasets;
+import org.cnnspark.driver.data.LoadedData;
+import org.cnnspark.driver.train.DistributedTrainer;
+import org.cnnspark.driver.train.EngineSpec;
+import org.cnnspark.driver.train.TrainConfig;
+import org.cnnspark.driver.train.TrainState;
+import org.cnnspark.engine.Init;
+import org.cnnspark.engine.ModelSpec;
+import org.cnnspark.engine.Network;
+import org.cnnspark.engine.Normalization;
+import org.cnnspark.engine.Shape;
+import org.cnnspark.engine.io.ModelFile;
+import org.cnnspark.engine.optim.OptimizerConfig;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Spark ML Estimator: trains a CNN on a DataFrame with synchronous data-parallel rounds and
+ * returns a {@link CnnClassificationModel}. The features column holds images: Spark's image
+ * struct ({@code spark.read().format("image")}), encoded bytes (JPEG/PNG), or an ml Vector /
+ * array of pixel values 0..255 in C, H, W order (then give inputShape unless it is 1xSxS or 3xSxS);
+ * the label column holds class indices 0, 1, 2, ... (doubles, as StringIndexer makes them).
+ *
+ * <pre>
+ * CnnClassifier cnn = new CnnClassifier().setFeaturesCol("image").setEpochs(5).setNumWorkers(4);
+ * CnnClassificationModel model = cnn.fit(train);
+ * model.transform(test);  // + rawPrediction, probability, prediction
+ * </pre>
+ */
+public final class CnnClassifier extends Estimator<CnnClassificationModel> implements DefaultParamsWritable {
+  private static final long serialVersionUID = 1L;
+
+  private final String uid;
+  private final Param<String> architecture;
+  private final Param<String> inputShape;
+  private final IntParam epochs;
+  private final IntParam batchSize;
+  private final Param<String> optimizer;
+  private final DoubleParam lr;
+  private final DoubleParam momentum;
+  private final BooleanParam nesterov;
+  private final DoubleParam weightDecay;
+  private final IntParam roundsPerEpoch;
+  private final BooleanParam resetOptimizerState;
+  private final BooleanParam shuffle;
+  private final LongParam seed;
+  private final IntParam numWorkers;
+  private final Param<String> featuresCol;
+  private final Param<String> labelCol;
+  private final Param<String> predictionCol;
+  private final Param<String> probabilityCol;
+  private final Param<String> rawPredictionCol;
+
+  public CnnClassifier() {
+    this(Identifiable$.MODULE$.randomUID("cnnClassifier"));
+  }
+
+  public CnnClassifier(String uid) {
+    this.uid = uid;
+    architecture = new Param<>(this, "architecture",
+        "network: tutorial-cnn, a spec string such as 'conv(32,3,pad=1) relu maxpool(2) flatten dense(10)', or JSON",
+        new Validators.Architecture());
+    inputShape = new Param<>(this, "inputShape", "input shape CxHxW; empty = from the data", new Validators.InputShape());
+    epochs = new IntParam(this, "epochs", "passes over the data (>= 1)", ParamValidators.gtEq(1));
+    batchSize = new IntParam(this, "batchSize", "minibatch size on each worker (>= 1)", ParamValidators.gtEq(1));
+    optimizer = new Param<>(this, "optimizer", "sgd or adam", new Validators.Optimizer());
+    lr = new DoubleParam(this, "lr", "learning rate (> 0)", ParamValidators.gt(0));
+    momentum = new DoubleParam(this, "momentum", "SGD momentum in [0, 1)", ParamValidators.inRange(0, 1, true, false));
+    nesterov = new BooleanParam(this, "nesterov", "Nesterov momentum (SGD)");
+    weightDecay = new DoubleParam(this, "weightDecay", "L2 weight decay, PyTorch's rule (>= 0)", ParamValidators.gtEq(0));
+    roundsPerEpoch = new IntParam(this, "roundsPerEpoch",
+        "parameter averages per epoch (>= 1); each round trains 1/K of every partition's minibatches", ParamValidators.gtEq(1));
+    resetOptimizerState = new BooleanParam(this, "resetOptimizerState",
+        "start every round with zero momentum / Adam moments instead of averaging them with the parameters");
+    shuffle = new BooleanParam(this, "shuffle", "visit each partition's records in an order from (seed, epoch, partition); "
+        + "false = DataFrame order");
+    seed = new LongParam(this, "seed", "seed of initialisation, shuffling and dropout");
+    numWorkers = new IntParam(this, "numWorkers", "partitions trained in parallel; 0 = the cores Spark gives the job",
+        ParamValidators.gtEq(0));
+    featuresCol = new Param<>(this, "featuresCol", "image column: image struct, binary (encoded), ml Vector or array of 0..255");
+    labelCol = new Param<>(this, "labelCol", "label column: class indices 0, 1, 2, ...");
+    predictionCol = new Param<>(this, "predictionCol", "column for the predicted class index (double)");
+    probabilityCol = new Param<>(this, "probabilityCol", "column for the class probabilities (ml Vector)");
+    rawPredictionCol = new Param<>(this, "rawPredictionCol", "column for the logits (ml Vector)");
+    List<ParamPair<?>> defaults = List.of(architecture.w("tutorial-cnn"), inputShape.w(""), epochs.w(5), batchSize.w(64),
+        optimizer.w("sgd"), lr.w(0.01), momentum.w(0.9), nesterov.w(false), weightDecay.w(0.0), roundsPerEpoch.w(1),
+        resetOptimizerState.w(false), shuffle.w(true), seed.w(1L), numWorkers.w(0), featuresCol.w("features"),
+        labelCol.w("label"), predictionCol.w("prediction"), probabilityCol.w("probability"),
+        rawPredictionCol.w("rawPrediction"));
+    setDefault(CollectionConverters.asScala(defaults).toList());
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  // Params (Spark finds them through these public methods)
+  public Param<String> architecture() {
+    return architecture;
+  }
+
+  public Param<String> inputShape() {
+    return inputShape;
+  }
+
+  public IntParam epochs() {
+    return epochs;
+  }
+
+  public IntParam batchSize() {
+    return batchSize;
+  }
+
+  public Param<String> optimizer() {
+    return optimizer;
+  }
+
+  public DoubleParam lr() {
+    return lr;
+  }
+
+  public DoubleParam momentum() {
+    return momentum;
+  }
+
+  public BooleanParam nesterov() {
+    return nesterov;
+  }
+
+  public DoubleParam weightDecay() {
+    return weightDecay;
+  }
+
+  public IntParam roundsPerEpoch() {
+    return roundsPerEpoch;
+  }
+
+  public BooleanParam resetOptimizerState() {
+    return resetOptimizerState;
+  }
+
+  public BooleanParam shuffle() {
+    return shuffle;
+  }
+
+  public LongParam seed() {
+    return seed;
+  }
+
+  public IntParam numWorkers() {
+    return numWorkers;
+  }
+
+  public Param<String> featuresCol() {
+    return featuresCol;
+  }
+
+  public Param<String> labelCol() {
+    return labelCol;
+  }
+
+  public Param<String> predictionCol() {
+    return predictionCol;
+  }
+
+  public Param<String> probabilityCol() {
+    return probabilityCol;
+  }
+
+  public Param<String> rawPredictionCol() {
+    return rawPredictionCol;
+  }
+
+  // Getters
+  public String getArchitecture() {
+    return getOrDefault(architecture);
+  }
+
+  public String getInputShape() {
+    return getOrDefault(inputShape);
+  }
+
+  public int getEpochs() {
+    return (Integer) getOrDefault(epochs);
+  }
+
+  public int getBatchSize() {
+    return (Integer) getOrDefault(batchSize);
+  }
+
+  public String getOptimizer() {
+    return getOrDefault(optimizer);
+  }
+
+  public double getLr() {
+    return (Double) getOrDefault(lr);
+  }
+
+  public double getMomentum() {
+    return (Double) getOrDefault(momentum);
+  }
+
+  public boolean getNesterov() {
+    return (Boolean) getOrDefault(nesterov);
+  }
+
+  public double getWeightDecay() {
+    return (Double) getOrDefault(weightDecay);
+  }
+
+  public int getRoundsPerEpoch() {
+    return (Integer) getOrDefault(roundsPerEpoch);
+  }
+
+  public boolean getResetOptimizerState() {
+    return (Boolean) getOrDefault(resetOptimizerState);
+  }
+
+  public boolean getShuffle() {
+    return (Boolean) getOrDefault(shuffle);
+  }
+
+  public long getSeed() {
+    return (Long) getOrDefault(seed);
+  }
+
+  public int getNumWorkers() {
+    return (Integer) getOrDefault(numWorkers);
+  }
+
+  public String getFeaturesCol() {
+    return getOrDefault(featuresCol);
+  }
+
+  public String getLabelCol() {
+    return getOrDefault(labelCol);
+  }
+
+  public String getPredictionCol() {
+    return getOrDefault(predictionCol);
+  }
+
+  public String getProbabilityCol() {
+    return getOrDefault(probabilityCol);
+  }
+
+  public String getRawPredictionCol() {
+    return getOrDefault(rawPredictionCol);
+  }
+
+  // Setters return this
+  public CnnClassifier setArchitecture(String value) {
+    set(architecture, value);
+    return this;
+  }
+
+  public CnnClassifier setInputShape(String value) {
+    set(inputShape, value);
+    return this;
+  }
+
+  public CnnClassifier setEpochs(int value) {
+    set(epochs, value);
+    return this;
+  }
+
+  public CnnClassifier setBatchSize(int value) {
+    set(batchSize, value);
+    return this;
+  }
+
+  public CnnClassifier setOptimizer(String value) {
+    set(optimizer, value);
+    return this;
+  }
+
+  public CnnClassifier setLr(double value) {
+    set(lr, value);
+    return this;
+  }
+
+  public CnnClassifier setMomentum(double value) {
+    set(momentum, value);
+    return this;
+  }
+
+  public CnnClassifier setNesterov(boolean value) {
+    set(nesterov, value);
+    return this;
+  }
+
+  public CnnClassifier setWeightDecay(double value) {
+    set(weightDecay, value);
+    return this;
+  }
+
+  public CnnClassifier setRoundsPerEpoch(int value) {
+    set(roundsPerEpoch, value);
+    return this;
+  }
+
+  public CnnClassifier setResetOptimizerState(boolean value) {
+    set(resetOptimizerState, value);
+    return this;
+  }
+
+  public CnnClassifier setShuffle(boolean value) {
+    set(shuffle, value);
+    return this;
+  }
+
+  public CnnClassifier setSeed(long value) {
+    set(seed, value);
+    return this;
+  }
+
+  public CnnClassifier setNumWorkers(int value) {
+    set(numWorkers, value);
+    return this;
+  }
+
+  public CnnClassifier setFeaturesCol(String value) {
+    set(featuresCol, value);
+    return this;
+  }
+
+  public CnnClassifier setLabelCol(String value) {
+    set(labelCol, value);
+    return this;
+  }
+
+  public CnnClassifier setPredictionCol(String value) {
+    set(predictionCol, value);
+    return this;
+  }
+
+  public CnnClassifier setProbabilityCol(String value) {
+    set(probabilityCol, value);
+    return this;
+  }
+
+  public CnnClassifier setRawPredictionCol(String value) {
+    set(rawPredictionCol, value);
+    return this;
+  }
+
+  /** The optimizer the params describe (PyTorch's defaults for Adam's betas and eps). */
+  OptimizerConfig optimizerConfig() {
+    if (getOptimizer().toLowerCase(Locale.ROOT).equals("adam")) {
+      return OptimizerConfig.adam(getLr(), 0.9, 0.999, 1e-8, getWeightDecay());
+    }
+    return OptimizerConfig.sgd(getLr(), getMomentum(), getNesterov(), getWeightDecay());
+  }
+
+  @Override
+  public CnnClassificationModel fit(Dataset<?> dataset) {
+    transformSchema(dataset.schema());
+    ModelSpec spec = ModelSpec.parse(getArchitecture());
+    OptimizerConfig opt = optimizerConfig();
+    TrainConfig cfg = new TrainConfig(getEpochs(), getBatchSize(), getRoundsPerEpoch(), getResetOptimizerState(),
+        getSeed(), getShuffle(), false);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
+    int w = getNumWorkers() > 0 ? getNumWorkers() : Math.max(1, jsc.defaultParallelism());
+    DataOptions options = DataOptions.of(null, w).withColumns(getFeaturesCol(), getLabelCol());
+    if (!getInputShape().isEmpty()) {
+      options = options.withInputShape(Shape.parse(getInputShape()), false);
+    }
+    LoadedData data = Datasets.fromDataFrame(dataset.toDF(), options);
+    try {
+      Network net = Network.create(spec, data.shape(), Init.PYTORCH, getSeed());
+      DistributedTrainer.checkClasses(data, net.numClasses(), "the training DataFrame");
+      int cpus = jsc.getConf().getInt("spark.task.cpus", 1);
+      DistributedTrainer trainer = new DistributedTrainer(jsc, new EngineSpec(spec, data.shape(), opt,
+          Normalization.SCALE_ONLY, cpus), cfg);
+      List<String> metrics = new ArrayList<>();
+      TrainState done = trainer.run(data.blocks(), null,
+          TrainState.start(net.paramsArray(), opt.stateFloatsPerParam() * net.trainableSize()),
+          (m, s) -> metrics.add(m.toJson()));
+      Map<String, String> prov = Provenance.training(jsc.sc(), net.gemm(), trainer, w, "DataFrame (Spark ML fit)",
+          data.count());
+      ModelFile model = new ModelFile(spec, data.shape(), Normalization.SCALE_ONLY, data.classNames(), prov, opt,
+          done.steps(), done.params(), done.state());
+      CnnClassificationModel result = new CnnClassificationModel(uid, model, metrics);
+      return copyValues(result, extractParamMap()).setParent(this);
+    } finally {
+      data.unpersist();
+    }
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    CnnClassificationModel.requireFeatures(schema, getFeaturesCol());
+    if (List.of(schema.fieldNames()).contains(getLabelCol()) && !(schema.apply(getLabelCol()).dataType() instanceof NumericType)) {
+      throw new IllegalArgumentException("label column '" + getLabelCol() + "' has type "
+          + schema.apply(getLabelCol()).dataType().simpleString() + ": it must hold class indices (StringIndexer makes them)");
+    }
+    return CnnClassificationModel.outputSchema(schema, getPredictionCol(), getProbabilityCol(), getRawPredictionCol());
+  }
+
+  @Override
+  public CnnClassifier copy(ParamMap extra) {
+    return defaultCopy(extra);
+  }
+
+  public static MLReader<CnnClassifier> read() {
+    return new DefaultParamsReader<>();
+  }
+
+  public static CnnClassifier load(String path) {
+    return read().load(path);
+  }
+}

@@ -1,0 +1,54 @@
+package org.cnnspark.driver.ml;
+
+import java.io.Serializable;
+import org.cnnspark.engine.ModelSpec;
+import org.cnnspark.engine.Shape;
+import scala.runtime.AbstractFunction1;
+
+/** Param validators that Spark's ParamValidators lack; Serializable because Params travel with the stages. */
+final class Validators {
+  private Validators() {}
+
+  /** A spec string the engine parses. */
+  static final class Architecture extends AbstractFunction1<String, Object> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object apply(String s) {
+      try {
+        ModelSpec.parse(s);
+        return true;
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
+    }
+  }
+
+  /** Empty (take it from the data) or CxHxW. */
+  static final class InputShape extends AbstractFunction1<String, Object> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object apply(String s) {
+      if (s.isEmpty()) {
+        return true;
+      }
+      try {
+        Shape.parse(s);
+        return true;
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
+    }
+  }
+
+  /** sgd or adam. */
+  static final class Optimizer extends AbstractFunction1<String, Object> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object apply(String s) {
+      return s.equalsIgnoreCase("sgd") || s.equalsIgnoreCase("adam");
+    }
+  }
+}

@@ -1,0 +1,189 @@
+package org.cnnspark.driver.ml;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.cnnspark.driver.LocalSpark;
+import org.cnnspark.driver.data.DataOptions;
+import org.cnnspark.driver.data.Datasets;
+import org.cnnspark.driver.data.LoadedData;
+import org.cnnspark.driver.train.DistributedTrainer;
+import org.cnnspark.driver.train.EngineSpec;
+import org.cnnspark.driver.train.TrainConfig;
+import org.cnnspark.engine.io.ModelFile;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Spark ML API on local[2] over Fashion-MNIST subsets as DataFrames of pixel vectors:
+ * fit inside a Pipeline, transform, MulticlassClassificationEvaluator, save/load of the
+ * estimator, the model and a PipelineModel.
+ */
+class CnnClassifierTest {
+  static final String ARCH = "conv(8,3,pad=1) relu maxpool(2) conv(16,3,pad=1) relu maxpool(2) flatten dense(32) relu dense(10)";
+
+  @TempDir
+  static Path dir;
+  static SparkSession spark;
+  static Dataset<Row> train;
+  static Dataset<Row> test;
+  static PipelineModel fitted;
+
+  @BeforeAll
+  static void start() throws IOException {
+    LocalSpark.Subset tr = LocalSpark.fashion("train", 0, 1500);
+    LocalSpark.Subset te = LocalSpark.fashion("t10k", 0, 300);
+    spark = LocalSpark.start(2, "cnn-spark ML tests");
+    train = frame(tr, 3);
+    test = frame(te, 2);
+    fitted = new Pipeline().setStages(new PipelineStage[] {classifier()}).fit(train);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (spark != null) {
+      spark.stop();
+    }
+  }
+
+  static CnnClassifier classifier() {
+    return new CnnClassifier().setArchitecture(ARCH).setEpochs(2).setBatchSize(32).setLr(0.05).setNumWorkers(2).setSeed(3);
+  }
+
+  /** Columns id (long), features (ml Vector of pixel values 0..255), label (double), in `parts` partitions. */
+  static Dataset<Row> frame(LocalSpark.Subset s, int parts) {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < s.count(); i++) {
+      double[] v = new double[s.imageSize()];
+      for (int j = 0; j < v.length; j++) {
+        v[j] = s.pixels()[i * s.imageSize() + j] & 0xff;
+      }
+      rows.add(RowFactory.create((long) i, Vectors.dense(v), (double) s.labels()[i]));
+    }
+    StructType schema = new StructType().add("id", DataTypes.LongType).add("features", SQLDataTypes.VectorType())
+        .add("label", DataTypes.DoubleType);
+    return spark.createDataFrame(rows, schema).repartition(parts).sortWithinPartitions("id");
+  }
+
+  static CnnClassificationModel model(PipelineModel p) {
+    return (CnnClassificationModel) p.stages()[0];
+  }
+
+  @Test
+  void transformAddsColumnsAndTheEvaluatorAgreesWithDistributedScoring() {
+    Dataset<Row> out = fitted.transform(test);
+    assertEquals(List.of("id", "features", "label", "rawPrediction", "probability", "prediction"),
+        List.of(out.schema().fieldNames()));
+    List<Row> rows = out.collectAsList();
+    assertEquals(300, rows.size());
+    for (Row r : rows) {
+      Vector p = r.getAs("probability");
+      Vector raw = r.getAs("rawPrediction");
+      assertEquals(10, p.size());
+      double sum = 0;
+      for (double x : p.toArray()) {
+        sum += x;
+      }
+      assertEquals(1.0, sum, 1e-5);
+      assertEquals(raw.argmax(), (int) (double) r.getAs("prediction"));
+      assertEquals(p.argmax(), raw.argmax());
+    }
+    double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(out);
+    assertTrue(accuracy > 0.5, "2 epochs of 1,500 images (chance is 0.1): " + accuracy);
+
+    // The same model scored by the training code's distributed evaluation.
+    CnnClassificationModel m = model(fitted);
+    ModelFile f = m.modelFile();
+    LoadedData blocks = Datasets.fromDataFrame(test, DataOptions.of(null, 2).withColumns("features", "label"));
+    DistributedTrainer.Evaluation e = new DistributedTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()),
+        new EngineSpec(f.spec(), f.inputShape(), f.optimizer(), f.normalization(), 1),
+        new TrainConfig(1, 1, 1, false, 0, false, false)).evaluate(blocks.blocks(), f.params());
+    blocks.unpersist();
+    assertEquals(e.accuracy(), accuracy, 1.0 / 300, "at most a near-tie may differ between batchings");
+  }
+
+  @Test
+  void fitIsDeterministicAndRecordsTraining() {
+    CnnClassificationModel again = classifier().fit(train);
+    CnnClassificationModel first = model(fitted);
+    assertArrayEquals(first.modelFile().params(), again.modelFile().params());
+    assertEquals(2, first.trainingMetrics().size(), "one metrics line per round");
+    assertEquals("2", first.modelFile().provenance().get("partitions"));
+    assertEquals(10, first.numClasses());
+    assertEquals("1x28x28", first.modelFile().inputShape().toString());
+    CnnClassificationModel otherSeed = classifier().setSeed(4).fit(train);
+    assertFalse(java.util.Arrays.equals(first.modelFile().params(), otherSeed.modelFile().params()));
+  }
+
+  @Test
+  void saveAndLoadTheModelTheEstimatorAndThePipelineModel() throws IOException {
+    List<Row> before = fitted.transform(test).select("id", "probability").collectAsList();
+
+    String modelPath = dir.resolve("model").toString();
+    model(fitted).write().overwrite().save(modelPath);
+    CnnClassificationModel loaded = CnnClassificationModel.load(modelPath);
+    assertEquals(model(fitted).uid(), loaded.uid());
+    assertArrayEquals(model(fitted).modelFile().params(), loaded.modelFile().params());
+    assertEquals(model(fitted).trainingMetrics(), loaded.trainingMetrics());
+    assertEquals(before, loaded.transform(test).select("id", "probability").collectAsList());
+
+    String pipePath = dir.resolve("pipeline").toString();
+    fitted.write().overwrite().save(pipePath);
+    PipelineModel pipe = PipelineModel.load(pipePath);
+    assertEquals(before, pipe.transform(test).select("id", "probability").collectAsList());
+
+    String estPath = dir.resolve("estimator").toString();
+    classifier().setRoundsPerEpoch(3).setOptimizer("adam").write().overwrite().save(estPath);
+    CnnClassifier est = CnnClassifier.load(estPath);
+    assertEquals(3, est.getRoundsPerEpoch());
+    assertEquals("adam", est.getOptimizer());
+    assertEquals(ARCH, est.getArchitecture());
+    assertEquals(3L, est.getSeed());
+  }
+
+  @Test
+  void outputColumnsCanBeRenamedOrLeftOut() {
+    CnnClassificationModel m = model(fitted).copy(new org.apache.spark.ml.param.ParamMap())
+        .setRawPredictionCol("").setProbabilityCol("").setPredictionCol("guess");
+    assertEquals(List.of("id", "features", "label", "guess"), List.of(m.transform(test).schema().fieldNames()));
+  }
+
+  @Test
+  void badParamsAndColumnsAreRefusedWithReasons() {
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setEpochs(0));
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setArchitecture("conv(8) nonsense"));
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setOptimizer("rmsprop"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> classifier().setFeaturesCol("image").fit(train));
+    assertTrue(e.getMessage().contains("'image'") && e.getMessage().contains("features"), e.getMessage());
+    IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
+        () -> model(fitted).transform(test.withColumnRenamed("features", "pixels")));
+    assertTrue(e2.getMessage().contains("setFeaturesCol"), e2.getMessage());
+    IllegalArgumentException e3 = assertThrows(IllegalArgumentException.class,
+        () -> classifier().setArchitecture("flatten dense(4)").fit(train));
+    assertTrue(e3.getMessage().contains("dense(10)"), e3.getMessage());
+  }
+}
