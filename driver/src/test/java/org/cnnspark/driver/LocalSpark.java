@@ -2,12 +2,14 @@ package org.cnnspark.driver;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.zip.GZIPOutputStream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -74,6 +76,30 @@ public final class LocalSpark {
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     return jsc.parallelize(blocks, w).persist(StorageLevel.MEMORY_ONLY());
+  }
+
+  /** Writes {prefix}-images-idx3-ubyte.gz (and the labels sibling when asked) in dir; returns the images file. */
+  public static Path writeIdx(Path dir, String prefix, Subset s, boolean labels) throws IOException {
+    Files.createDirectories(dir);
+    Path images = dir.resolve(prefix + "-images-idx3-ubyte.gz");
+    try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(Files.newOutputStream(images)))) {
+      out.writeInt(0x803);
+      out.writeInt(s.count());
+      out.writeInt(28);
+      out.writeInt(28);
+      out.write(s.pixels());
+    }
+    if (labels) {
+      try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(
+          Files.newOutputStream(dir.resolve(prefix + "-labels-idx1-ubyte.gz"))))) {
+        out.writeInt(0x801);
+        out.writeInt(s.count());
+        for (int l : s.labels()) {
+          out.writeByte(l);
+        }
+      }
+    }
+    return images;
   }
 
   /** Start of partition p of W over n records. */

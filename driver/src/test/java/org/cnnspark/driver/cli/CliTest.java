@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +16,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import java.util.zip.GZIPOutputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.cnnspark.driver.LocalSpark;
@@ -70,9 +68,9 @@ class CliTest {
   static void start() throws IOException {
     LocalSpark.Subset train = LocalSpark.fashion("train", 0, 2000);
     LocalSpark.Subset test = LocalSpark.fashion("t10k", 0, 500);
-    trainImages = writeIdx(dir.resolve("train"), "small-train", train, true);
-    testImages = writeIdx(dir.resolve("test"), "small-t10k", test, true);
-    unlabelled = writeIdx(dir.resolve("unlabelled"), "small-t10k", test, false);
+    trainImages = LocalSpark.writeIdx(dir.resolve("train"), "small-train", train, true);
+    testImages = LocalSpark.writeIdx(dir.resolve("test"), "small-t10k", test, true);
+    unlabelled = LocalSpark.writeIdx(dir.resolve("unlabelled"), "small-t10k", test, false);
     spark = LocalSpark.start(2, "cnn-spark CLI tests");
     model = dir.resolve("model");
     Run r = train(model, "--epochs", "2");
@@ -103,30 +101,6 @@ class CliTest {
       args.add(v);
     });
     return run(args.toArray(String[]::new));
-  }
-
-  /** Writes {prefix}-images-idx3-ubyte.gz (and the labels sibling when asked) in dir; returns the images file. */
-  static Path writeIdx(Path d, String prefix, LocalSpark.Subset s, boolean labels) throws IOException {
-    Files.createDirectories(d);
-    Path images = d.resolve(prefix + "-images-idx3-ubyte.gz");
-    try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(Files.newOutputStream(images)))) {
-      out.writeInt(0x803);
-      out.writeInt(s.count());
-      out.writeInt(28);
-      out.writeInt(28);
-      out.write(s.pixels());
-    }
-    if (labels) {
-      try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(
-          Files.newOutputStream(d.resolve(prefix + "-labels-idx1-ubyte.gz"))))) {
-        out.writeInt(0x801);
-        out.writeInt(s.count());
-        for (int l : s.labels()) {
-          out.writeByte(l);
-        }
-      }
-    }
-    return images;
   }
 
   static ModelFile readModel(Path d) throws IOException {
