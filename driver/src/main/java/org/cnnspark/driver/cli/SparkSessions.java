@@ -4,6 +4,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.cnnspark.driver.CnnKryoRegistrator;
+import org.cnnspark.driver.train.DistributedTrainer;
 
 /**
  * The CLI's SparkSession: embedded local[*] unless --master or spark-submit says otherwise. A
@@ -38,6 +39,7 @@ final class SparkSessions {
       active = SparkSession.getDefaultSession();
     }
     if (active.isDefined() && !active.get().sparkContext().isStopped()) {
+      DistributedTrainer.checkSerializer(active.get().sparkContext().getConf());
       return new Started(active.get(), false);
     }
     SparkConf conf = new SparkConf(); // spark-submit passes spark.master and the rest as system properties
@@ -63,6 +65,7 @@ final class SparkSessions {
     if (conf.get("spark.master").startsWith("local")) {
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1").setIfMissing("spark.driver.host", "127.0.0.1");
     }
+    DistributedTrainer.checkSerializer(conf);
     return new Started(SparkSession.builder().config(conf).getOrCreate(), true);
   }
 }

@@ -385,6 +385,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
     TrainConfig cfg = new TrainConfig(getEpochs(), getBatchSize(), getRoundsPerEpoch(), getResetOptimizerState(),
         getSeed(), getShuffle(), false);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
+    DistributedTrainer.checkSerializer(jsc.getConf());
     int w = getNumWorkers() > 0 ? getNumWorkers() : Math.max(1, jsc.defaultParallelism());
     DataOptions options = DataOptions.of(null, w).withColumns(getFeaturesCol(), getLabelCol());
     if (!getInputShape().isEmpty()) {

@@ -3,9 +3,11 @@ package org.cnnspark.driver.train;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.cnnspark.driver.CnnKryoRegistrator;
 import org.cnnspark.driver.data.ImageBlock;
 import org.cnnspark.driver.data.LoadedData;
 import org.slf4j.Logger;
@@ -33,6 +35,7 @@ public final class DistributedTrainer {
   private final Set<String> executorKernels = new TreeSet<>();
 
   public DistributedTrainer(JavaSparkContext jsc, EngineSpec engine, TrainConfig config) {
+    checkSerializer(jsc.getConf());
     this.jsc = jsc;
     this.engine = engine;
     this.config = config;
@@ -41,6 +44,26 @@ public final class DistributedTrainer {
   /** Classes that Kryo must know (spark.kryo.registrationRequired=true) to train and score. */
   public static List<Class<?>> kryoClasses() {
     return List.of(PartitionResult.class, PartitionResult[].class, float[].class, float[][].class);
+  }
+
+  /**
+   * Image blocks and partition results travel with Spark's Kryo (registered by CnnKryoRegistrator),
+   * not Java serialization: a session configured otherwise is refused up front with what to set,
+   * instead of failing in the middle of a job.
+   */
+  public static void checkSerializer(SparkConf conf) {
+    String kryo = "org.apache.spark.serializer.KryoSerializer";
+    String registrator = CnnKryoRegistrator.class.getName();
+    String how = "set spark.serializer=" + kryo + " and spark.kryo.registrator=" + registrator
+        + " (bin/cnn-spark does; with spark-submit pass them as --conf)";
+    if (!conf.get("spark.serializer", "org.apache.spark.serializer.JavaSerializer").equals(kryo)) {
+      throw new IllegalArgumentException("cnn-spark needs Spark's Kryo serializer: " + how);
+    }
+    if (conf.getBoolean("spark.kryo.registrationRequired", false)
+        && !conf.get("spark.kryo.registrator", "").contains(registrator)) {
+      throw new IllegalArgumentException("spark.kryo.registrationRequired is on but cnn-spark's classes are not "
+          + "registered: " + how);
+    }
   }
 
   /** The network's {@code outputs} must cover the data's labels (and match named classes exactly). */
@@ -103,7 +126,7 @@ public final class DistributedTrainer {
       RoundMetrics m = new RoundMetrics(epoch + 1, round + 1, k, sum.count(),
           sum.count() == 0 ? Double.NaN : sum.lossSum() / sum.count(),
           sum.count() == 0 ? Double.NaN : (double) sum.correct() / sum.count(), testLoss, testAcc, testN, seconds,
-          evalSeconds);
+          out.taskSeconds, evalSeconds);
       state = next;
       if (listener != null) {
         listener.onRound(m, state);
@@ -112,7 +135,7 @@ public final class DistributedTrainer {
     return state;
   }
 
-  private record RoundOutcome(ParamSum sum) {}
+  private record RoundOutcome(ParamSum sum, double taskSeconds) {}
 
   private RoundOutcome round(JavaRDD<ImageBlock> train, TrainState state) {
     Broadcast<float[]> params = jsc.broadcast(state.params());
@@ -121,6 +144,7 @@ public final class DistributedTrainer {
       RoundTask task = new RoundTask(engine, config, params, optState, state.steps(), state.epoch(), state.round());
       List<PartitionResult> results = SparkErrors.collect(train.mapPartitionsWithIndex(task, true));
       ParamSum sum = new ParamSum(state.params().length, state.state().length);
+      double taskSeconds = 0;
       // collect() returns partition 0's result first, whatever order the tasks finished in
       for (PartitionResult r : results) {
         if (r.count() > 0 && !Double.isFinite(r.lossSum())) {
@@ -132,12 +156,13 @@ public final class DistributedTrainer {
         if (r.kernels() != null) {
           executorKernels.add(r.kernels());
         }
+        taskSeconds = Math.max(taskSeconds, r.seconds());
         sum.add(r);
       }
       if (sum.count() == 0) {
         LOG.warn("epoch {} round {}: no partition had training examples", state.epoch() + 1, state.round() + 1);
       }
-      return new RoundOutcome(sum);
+      return new RoundOutcome(sum, taskSeconds);
     } finally {
       params.destroy();
       if (optState != null) {

@@ -13,9 +13,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param testLoss mean test loss after the round, NaN when the test set was not scored this round
  * @param testAccuracy test accuracy after the round, NaN when not scored
  * @param seconds wall time of the training round (broadcast, tasks, reduction), without scoring
+ * @param taskSeconds the longest time a task spent in the engine this round (seconds minus this is
+ *     what Spark adds: scheduling, broadcast, result transfer, averaging, and waiting for a straggler)
  */
 public record RoundMetrics(int epoch, int round, int roundsPerEpoch, long examples, double loss, double trainAccuracy,
-    double testLoss, double testAccuracy, long testExamples, double seconds, double evalSeconds) {
+    double testLoss, double testAccuracy, long testExamples, double seconds, double taskSeconds, double evalSeconds) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public double imagesPerSecond() {
@@ -42,6 +44,7 @@ public record RoundMetrics(int epoch, int round, int roundsPerEpoch, long exampl
     }
     o.put("images_per_s", imagesPerSecond());
     o.put("seconds", seconds);
+    o.put("task_seconds", taskSeconds);
     return o.toString();
   }
 

@@ -237,6 +237,18 @@ class DistributedTrainerTest {
   }
 
   @Test
+  void sessionsWithoutKryoAreRefusedWithWhatToSet() {
+    org.apache.spark.SparkConf conf = new org.apache.spark.SparkConf(false);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DistributedTrainer.checkSerializer(conf));
+    assertTrue(e.getMessage().contains("spark.serializer=org.apache.spark.serializer.KryoSerializer"), e.getMessage());
+    conf.set("spark.serializer", "org.apache.spark.serializer.KryoSerializer").set("spark.kryo.registrationRequired", "true");
+    e = assertThrows(IllegalArgumentException.class, () -> DistributedTrainer.checkSerializer(conf));
+    assertTrue(e.getMessage().contains("CnnKryoRegistrator"), e.getMessage());
+    conf.set("spark.kryo.registrator", "com.example.Mine,org.cnnspark.driver.CnnKryoRegistrator");
+    DistributedTrainer.checkSerializer(conf);
+  }
+
+  @Test
   void evaluationMatchesTheEngineAlone() {
     float[] p = initial(2);
     EngineSpec engine = new EngineSpec(SPEC, SHAPE, SGD, Normalization.SCALE_ONLY, 1);
