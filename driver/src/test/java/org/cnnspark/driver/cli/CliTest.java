@@ -203,6 +203,15 @@ class CliTest {
         "--out", csv3.toString(), "--workers", "3");
     assertEquals(0, r3.code(), r3.err());
     assertTrue(rows.equals(Files.readAllLines(csv3)), "the same predictions from the exported weights");
+
+    // and they start a new training run
+    Path fromInit = dir.resolve("from-init");
+    Run t = train(fromInit, "--epochs", "1", "--init", st.toString(), "--lr", "0.01");
+    assertEquals(0, t.code(), t.err());
+    assertEquals(st.toString(), readModel(fromInit).provenance().get("init"));
+    assertTrue(JSON.readTree(Files.readAllLines(fromInit.resolve(ModelDir.METRICS)).get(0)).get("train_accuracy").asDouble()
+        > JSON.readTree(Files.readAllLines(model.resolve(ModelDir.METRICS)).get(0)).get("train_accuracy").asDouble(),
+        "starting from trained weights beats starting from scratch in the first epoch");
   }
 
   @Test

@@ -213,6 +213,29 @@ class DistributedTrainerTest {
   }
 
   @Test
+  void continuingFromARoundsStateGivesTheUninterruptedBits() {
+    // What checkpoints and --resume rely on: the state after any round is all a run needs.
+    TrainConfig cfg = new TrainConfig(2, 32, 3, false, 13, true, false);
+    OptimizerConfig adam = OptimizerConfig.adam(1e-3, 0.9, 0.999, 1e-8, 0);
+    EngineSpec engine = new EngineSpec(SPEC, SHAPE, adam, Normalization.SCALE_ONLY, 1);
+    JavaRDD<ImageBlock> blocks = LocalSpark.blocks(spark, data, 2);
+    int stateSize = adam.create(Network.create(SPEC, SHAPE, Init.PYTORCH, 0).trainableSize()).stateSize();
+    TrainState start = TrainState.start(initial(cfg.seed()), stateSize);
+    List<TrainState> states = new ArrayList<>();
+    TrainState straight = new DistributedTrainer(jsc, engine, cfg).run(blocks, null, start, (m, st) -> states.add(st));
+    assertEquals(6, states.size());
+    TrainState middle = states.get(3); // after epoch 2, round 1
+    assertEquals(1, middle.epoch());
+    assertEquals(1, middle.round());
+    TrainState resumed = new DistributedTrainer(jsc, engine, cfg).run(blocks, null,
+        new TrainState(middle.epoch(), middle.round(), middle.params().clone(), middle.state().clone(), middle.steps()), null);
+    blocks.unpersist(false);
+    assertBits(straight.params(), resumed.params(), "parameters after resuming");
+    assertBits(straight.state(), resumed.state(), "optimizer state after resuming");
+    assertEquals(straight.steps(), resumed.steps());
+  }
+
+  @Test
   void emptyPartitionsContributeNothing() {
     // 3 records on 5 partitions: partitions 3 and 4 are empty; same as 3 partitions.
     LocalSpark.Subset full = data;
