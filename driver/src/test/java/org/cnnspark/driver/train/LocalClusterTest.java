@@ -102,6 +102,13 @@ class LocalClusterTest {
   static List<String> linkJars(Path home) throws IOException {
     Path jars = home.resolve("jars");
     Files.createDirectories(jars);
+    // start empty: links left by a build for another Spark version would put two Sparks on the
+    // executors' classpath, and they never register with this driver
+    try (var old = Files.list(jars)) {
+      for (Path link : old.toList()) {
+        Files.delete(link);
+      }
+    }
     List<String> directories = new ArrayList<>();
     for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
       Path p = Path.of(entry).toAbsolutePath();
