@@ -34,6 +34,11 @@ final class SparkSessions {
   }
 
   static Started start(String master, String appName, boolean verbose) {
+    if (!verbose && System.getProperty("log4j2.configurationFile") == null) {
+      // Before Spark's first log line: a configuration that is not log4j's default stops Spark from
+      // installing its INFO-level one.
+      System.setProperty("log4j2.configurationFile", "org/cnnspark/driver/cli/log4j2-cli.properties");
+    }
     scala.Option<SparkSession> active = SparkSession.getActiveSession();
     if (active.isEmpty()) {
       active = SparkSession.getDefaultSession();
@@ -55,9 +60,6 @@ final class SparkSessions {
         .setIfMissing("spark.kryo.registrationRequired", "true")
         // OpenBLAS must not start a thread per core in each executor: the engine parallelises itself
         .setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
-    if (!verbose) {
-      conf.setIfMissing("spark.log.level", "WARN");
-    }
     String registrators = conf.get("spark.kryo.registrator");
     if (!registrators.contains(CnnKryoRegistrator.class.getName())) {
       conf.set("spark.kryo.registrator", registrators + "," + CnnKryoRegistrator.class.getName());
