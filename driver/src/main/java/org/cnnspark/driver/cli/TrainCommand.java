@@ -141,10 +141,12 @@ public final class TrainCommand implements Callable<Integer> {
           }
         }
         EngineSpec engine = new EngineSpec(spec, train.shape(), optConfig, Normalization.SCALE_ONLY, s.taskCpus());
-        System.err.printf("cnn-spark: %,d training images %s in %d partitions%s%s; %s; %s%n", train.count(),
-            train.shape(), w, train.skipped() > 0 ? " (" + train.skipped() + " bad records skipped)" : "",
-            testData == null ? "" : String.format(", %,d test images", testData.count()), cfg.averagingMode(),
-            Kernels.description());
+        long cached = cachedBytes(s, train);
+        System.err.printf("cnn-spark: %,d training images %s in %d partitions%s%s (cached: %.1f MB, %.0f bytes per image);"
+            + " %s; %s%n", train.count(), train.shape(), w,
+            train.skipped() > 0 ? " (" + train.skipped() + " bad records skipped)" : "",
+            testData == null ? "" : String.format(", %,d test images", testData.count()), cached / 1e6,
+            (double) cached / train.count(), cfg.averagingMode(), Kernels.description());
         List<String> metrics = new ArrayList<>();
         List<RoundMetrics> history = new ArrayList<>();
         DistributedTrainer trainer = new DistributedTrainer(s.jsc(), engine, cfg);
@@ -172,6 +174,17 @@ public final class TrainCommand implements Callable<Integer> {
         }
       }
     }
+  }
+
+  /** Executor memory the cached training blocks take (Spark's own accounting). */
+  private static long cachedBytes(SparkSessions.Started s, LoadedData data) {
+    long bytes = 0;
+    for (org.apache.spark.storage.RDDInfo info : s.spark().sparkContext().getRDDStorageInfo()) {
+      if (info.id() == data.blocks().id()) {
+        bytes += info.memSize() + info.diskSize();
+      }
+    }
+    return bytes;
   }
 
   private OptimizerConfig optimizerConfig() {
