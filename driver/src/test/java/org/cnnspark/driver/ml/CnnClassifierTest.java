@@ -165,6 +165,25 @@ class CnnClassifierTest {
   }
 
   @Test
+  void imageStructColumnsScoreLikeTheirPixelVectors() throws IOException {
+    // The same 300 images as Spark's image struct (what spark.read().format("image") gives).
+    LocalSpark.Subset te = LocalSpark.fashion("t10k", 0, 300);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < te.count(); i++) {
+      byte[] px = java.util.Arrays.copyOfRange(te.pixels(), i * te.imageSize(), (i + 1) * te.imageSize());
+      rows.add(RowFactory.create((long) i, RowFactory.create("mem://" + i, 28, 28, 1, 0, px)));
+    }
+    StructType image = new StructType().add("origin", DataTypes.StringType).add("height", DataTypes.IntegerType)
+        .add("width", DataTypes.IntegerType).add("nChannels", DataTypes.IntegerType).add("mode", DataTypes.IntegerType)
+        .add("data", DataTypes.BinaryType);
+    Dataset<Row> images = spark.createDataFrame(rows, new StructType().add("id", DataTypes.LongType).add("image", image));
+    CnnClassificationModel m = model(fitted).copy(new org.apache.spark.ml.param.ParamMap()).setFeaturesCol("image");
+    List<Row> fromStructs = m.transform(images).orderBy("id").select("prediction").collectAsList();
+    List<Row> fromVectors = model(fitted).transform(test).orderBy("id").select("prediction").collectAsList();
+    assertEquals(fromVectors, fromStructs);
+  }
+
+  @Test
   void outputColumnsCanBeRenamedOrLeftOut() {
     CnnClassificationModel m = model(fitted).copy(new org.apache.spark.ml.param.ParamMap())
         .setRawPredictionCol("").setProbabilityCol("").setPredictionCol("guess");
