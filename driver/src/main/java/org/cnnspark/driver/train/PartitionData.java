@@ -50,10 +50,6 @@ final class PartitionData {
     return imageSize;
   }
 
-  List<ImageBlock> blocks() {
-    return blocks;
-  }
-
   /** Copies records order[from..to) into pixels/labels starting at slot 0. */
   void gather(int[] order, int from, int to, byte[] pixels, int[] labels) {
     for (int i = from; i < to; i++) {

@@ -51,6 +51,11 @@ final class RoundTask implements Function2<Integer, Iterator<ImageBlock>, Iterat
     if (first == end) {
       return new PartitionResult(partition, 0, 0, 0, 0, null, null, Kernels.gemm().name(), 0);
     }
+    if (data.imageSize() != engine.inputShape().size()) {
+      throw new IllegalArgumentException("partition " + partition + " holds images of " + data.imageSize()
+          + " bytes but the model's input " + engine.inputShape() + " needs " + engine.inputShape().size()
+          + ": load the data with the model's input shape");
+    }
     long start = System.nanoTime();
     Trainer trainer = EngineCache.borrow(engine);
     try {
