@@ -8,11 +8,13 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.cnnspark.driver.HadoopIo;
 import org.cnnspark.driver.ModelDir;
+import org.cnnspark.driver.report.TrainingReport;
 import org.cnnspark.engine.Network;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.kernels.JavaGemm;
-import org.cnnspark.engine.optim.OptimizerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -46,10 +48,7 @@ public final class InspectCommand implements Callable<Integer> {
       System.out.println("normalisation: pixels / 255");
     }
     System.out.println("classes: " + (m.classNames().isEmpty() ? net.numClasses() + " (unnamed)" : m.classNames()));
-    OptimizerConfig o = m.optimizer();
-    System.out.println("optimizer: " + (o.type().equals("adam")
-        ? String.format("adam lr=%s betas=(%s, %s) eps=%s weight_decay=%s", o.lr(), o.beta1(), o.beta2(), o.eps(), o.weightDecay())
-        : String.format("sgd lr=%s momentum=%s nesterov=%s weight_decay=%s", o.lr(), o.momentum(), o.nesterov(), o.weightDecay()))
+    System.out.println("optimizer: " + TrainingReport.optimizer(m.optimizer())
         + ", " + m.optimizerSteps() + " steps" + (m.optimizerState().length == 0 ? "" : ", state saved"));
     System.out.println("provenance:");
     for (Map.Entry<String, String> e : new TreeMap<>(m.provenance()).entrySet()) {
@@ -69,6 +68,9 @@ public final class InspectCommand implements Callable<Integer> {
           j.has("test_accuracy") ? String.format("%.2f%%", 100 * j.get("test_accuracy").asDouble()) : "-",
           j.path("images_per_s").asDouble(), j.path("seconds").asDouble());
     }
+    String report = new Path(args.modelDirectory(), TrainingReport.FILE).toString();
+    System.out.println("report: " + (HadoopIo.exists(report, conf) ? report
+        : "none (write it with: cnn-spark report --model " + args.modelDirectory() + ")"));
     return 0;
   }
 }

@@ -13,6 +13,7 @@ import org.cnnspark.driver.ModelDir;
 import org.cnnspark.driver.Provenance;
 import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.data.LoadedData;
+import org.cnnspark.driver.report.TrainingReport;
 import org.cnnspark.driver.train.DistributedTrainer;
 import org.cnnspark.driver.train.EngineSpec;
 import org.cnnspark.driver.train.RoundMetrics;
@@ -36,7 +37,8 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Train a CNN on Spark: every round, each worker trains the engine on its partition's share, then the "
         + "driver averages the parameters (weighted by examples, in partition order: bit-identical run to run).",
-        "Writes MODEL_DIR/model.cnn (weights, architecture, provenance) and MODEL_DIR/metrics.jsonl (one JSON line per round)."})
+        "Writes MODEL_DIR/model.cnn (weights, architecture, provenance), MODEL_DIR/metrics.jsonl (one JSON line per round)"
+            + " and MODEL_DIR/report.html (learning curves)."})
 public final class TrainCommand implements Callable<Integer> {
   @Mixin
   Main.Common common;
@@ -161,11 +163,12 @@ public final class TrainCommand implements Callable<Integer> {
         ModelFile model = new ModelFile(spec, train.shape(), Normalization.SCALE_ONLY, train.classNames(), prov, optConfig,
             done.steps(), done.params(), done.state());
         ModelDir.write(out, model, metrics, conf);
+        String report = TrainingReport.writeAfterTraining(out, conf, System.err);
         RoundMetrics last = history.get(history.size() - 1);
-        System.err.printf("cnn-spark: wrote %s (%s%s, %,.0f img/s in the last round)%n", out,
+        System.err.printf("cnn-spark: wrote %s (%s%s, %,.0f img/s in the last round)%s%n", out,
             String.format("train loss %.4f", last.loss()),
             last.tested() ? String.format(", test accuracy %.2f%%", 100 * last.testAccuracy()) : "",
-            last.imagesPerSecond());
+            last.imagesPerSecond(), report == null ? "" : "; report: " + report);
         return 0;
       } finally {
         train.unpersist();

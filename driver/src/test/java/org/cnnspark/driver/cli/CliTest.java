@@ -219,7 +219,7 @@ class CliTest {
     Run r = run("inspect", "--model", model.toString());
     assertEquals(0, r.code(), r.err());
     for (String s : new String[] {"conv1", "fc2", "input shape: 1x28x28", "provenance:", "partitions", "spark_version",
-        "metrics (2 rounds", "test_acc"}) {
+        "metrics (2 rounds", "test_acc", "report: " + model.resolve("report.html")}) {
       assertTrue(r.out().contains(s), "missing '" + s + "' in:\n" + r.out());
     }
     Run m = run("inspect", "--model", model.resolve(ModelDir.MODEL).toString());
@@ -228,7 +228,7 @@ class CliTest {
 
   @Test
   void everyCommandHasHelp() {
-    for (String c : new String[] {"train", "evaluate", "predict", "export", "inspect", "bench"}) {
+    for (String c : new String[] {"train", "evaluate", "predict", "export", "inspect", "report", "bench"}) {
       Run r = run(c, "--help");
       assertEquals(0, r.code(), c);
       assertTrue(r.out().contains("Usage: cnn-spark " + c), c + ": " + r.out() + r.err());
