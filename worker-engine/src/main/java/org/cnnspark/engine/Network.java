@@ -46,23 +46,28 @@ public final class Network {
     int trainable = 0;
     int buffers = 0;
     List<List<ParamDef>> defs = new ArrayList<>();
-    for (int i = 0; i < layers.size(); i++) {
-      String fam = layers.get(i).family();
-      if (fam != null) {
-        names[i] = fam + counters.merge(fam, 1, Integer::sum);
-      }
-      List<ParamDef> d = layers.get(i).params(shapes.get(i));
-      defs.add(d);
-      for (ParamDef p : d) {
-        if (p.trainable()) {
-          trainable = Math.addExact(trainable, p.size());
-        } else {
-          buffers = Math.addExact(buffers, p.size());
+    try {
+      for (int i = 0; i < layers.size(); i++) {
+        String fam = layers.get(i).family();
+        if (fam != null) {
+          names[i] = fam + counters.merge(fam, 1, Integer::sum);
+        }
+        List<ParamDef> d = layers.get(i).params(shapes.get(i));
+        defs.add(d);
+        for (ParamDef p : d) {
+          if (p.trainable()) {
+            trainable = Math.addExact(trainable, p.size());
+          } else {
+            buffers = Math.addExact(buffers, p.size());
+          }
         }
       }
+      this.totalSize = Math.addExact(trainable, buffers);
+    } catch (ArithmeticException e) { // an int overflowed: a spec typo (dense(99999999)), not a bug to trace
+      throw new IllegalArgumentException("architecture '" + spec + "' on input " + inputShape + " has more than "
+          + Integer.MAX_VALUE + " parameters; at most " + Buffers.MAX_FLOATS + " fit in memory: check the layer sizes");
     }
     this.trainableSize = trainable;
-    this.totalSize = Math.addExact(trainable, buffers);
     this.params = sharedParams != null ? sharedParams : Buffers.allocate(totalSize);
     this.grads = Buffers.allocate(trainableSize);
     List<ParamView> v = new ArrayList<>();

@@ -24,6 +24,8 @@ import org.cnnspark.engine.Network;
 import org.cnnspark.engine.Normalization;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.kernels.Gemm;
+import org.cnnspark.engine.layers.Layer;
+import org.cnnspark.engine.layers.ParamDef;
 import org.cnnspark.engine.optim.Optimizer;
 import org.cnnspark.engine.optim.OptimizerConfig;
 
@@ -55,6 +57,10 @@ public record ModelFile(ModelSpec spec, Shape inputShape, Normalization normaliz
   private static final ObjectMapper JSON = new ObjectMapper();
   /** magic, version, header length, P, S, checksum. */
   private static final int FIXED_BYTES = MAGIC.length + 4 + 4 + 4 + 4 + 4;
+  /** Largest file read or written: it is parsed from one byte array. */
+  public static final long MAX_BYTES = Integer.MAX_VALUE - 8;
+  /** Room kept for the JSON header when checking whether P + S floats fit a file. */
+  private static final long HEADER_ALLOWANCE = 1 << 20;
 
   public ModelFile {
     classNames = List.copyOf(classNames);
@@ -69,8 +75,29 @@ public record ModelFile(ModelSpec spec, Shape inputShape, Normalization normaliz
         optimizer == null ? new float[0] : optimizer.stateArray());
   }
 
+  /**
+   * Refuses, before any training, a model whose parameters and optimizer state would make a file
+   * larger than {@link #MAX_BYTES}: it could be written but not read back.
+   */
+  public static void checkFits(long params, long optimizerState) {
+    long bytes = FIXED_BYTES + HEADER_ALLOWANCE + 4 * (params + optimizerState);
+    if (bytes > MAX_BYTES) {
+      throw new IllegalArgumentException(String.format("a model of %,d parameters with %,d optimizer state values makes a"
+          + " model file of %,d bytes, more than the %,d this version reads (one Java array): use a smaller model, or an"
+          + " optimizer with less state (plain SGD: --momentum 0 keeps none; Adam keeps two values per parameter)",
+          params, optimizerState, bytes, MAX_BYTES));
+    }
+  }
+
   /** A network of this file's architecture holding its parameters. */
   public Network network(Gemm gemm, String source) {
+    // The header's architecture says how much to allocate: check it against the parameters the
+    // file actually holds first, so a crafted header cannot make us allocate gigabytes.
+    long declared = declaredSize(spec, inputShape);
+    if (declared != params.length) {
+      throw bad(source, "holds " + params.length + " parameters but its architecture '" + spec + "' on " + inputShape
+          + " has " + declared + "; the file is corrupt");
+    }
     Network net = Network.create(spec, inputShape, org.cnnspark.engine.Init.PYTORCH, 0, gemm);
     if (net.totalSize() != params.length) {
       throw bad(source, "holds " + params.length + " parameters but its architecture '" + spec + "' on " + inputShape
@@ -99,6 +126,9 @@ public record ModelFile(ModelSpec spec, Shape inputShape, Normalization normaliz
     CRC32C crc = new CRC32C();
     CheckedOutputStream c = new CheckedOutputStream(out, crc);
     byte[] header = JSON.writeValueAsBytes(headerJson());
+    if (FIXED_BYTES + header.length + 4L * (params.length + optimizerState.length) > MAX_BYTES) {
+      checkFits(params.length, optimizerState.length + header.length / 4 + (HEADER_ALLOWANCE / 4)); // throws
+    }
     c.write(MAGIC);
     c.write(ints(VERSION, header.length));
     c.write(header);
@@ -164,12 +194,20 @@ public record ModelFile(ModelSpec spec, Shape inputShape, Normalization normaliz
   }
 
   public static ModelFile read(Path file) throws IOException {
+    if (Files.size(file) > MAX_BYTES) {
+      throw bad(file.toString(), "is " + Files.size(file) + " bytes, larger than the " + MAX_BYTES
+          + " a model file can be: it is not a cnn-spark model file");
+    }
     return read(Files.readAllBytes(file), file.toString());
   }
 
-  /** Reads a whole file from {@code in} (to its end; the caller closes it). */
+  /** Reads a whole file from {@code in} (to its end; the caller closes it), at most {@link #MAX_BYTES}. */
   public static ModelFile read(InputStream in, String source) throws IOException {
-    return read(in.readAllBytes(), source);
+    byte[] b = Bytes.readUpTo(in, MAX_BYTES);
+    if (b.length == MAX_BYTES && in.read() >= 0) {
+      throw bad(source, "is larger than the " + MAX_BYTES + " bytes a model file can be: it is not a cnn-spark model file");
+    }
+    return read(b, source);
   }
 
   /** Parses and verifies a whole file; {@code source} names it in errors. */
@@ -254,6 +292,23 @@ public record ModelFile(ModelSpec spec, Shape inputShape, Normalization normaliz
       throw bad(source, "has a negative optimizer step count " + steps);
     }
     return new ModelFile(spec, shape, norm, classes, prov, opt, steps, params, state);
+  }
+
+  /** Parameters and buffers of an architecture on an input shape, counted without allocating them. */
+  static long declaredSize(ModelSpec spec, Shape input) {
+    long n = 0;
+    Shape cur = input;
+    for (Layer layer : spec.instantiate()) {
+      for (ParamDef p : layer.params(cur)) {
+        long size = 1;
+        for (int d : p.shape()) {
+          size = Math.min(size * d, Integer.MAX_VALUE + 1L); // saturate: only "too large" matters
+        }
+        n = Math.min(n + size, Integer.MAX_VALUE + 1L);
+      }
+      cur = layer.outputShape(cur);
+    }
+    return n;
   }
 
   private static JsonNode required(JsonNode h, String field, String source) {

@@ -97,6 +97,10 @@ public final class SafeTensors {
       throw bad(source, "is " + lenBytes.length + " bytes long, too short for a safetensors header");
     }
     long headerLen = ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    if (new String(lenBytes, StandardCharsets.US_ASCII).equals("CNNSPARK")) {
+      throw bad(source, "is a cnn-spark model file, not safetensors: give its model directory as --model, or turn it into"
+          + " safetensors with 'cnn-spark export'");
+    }
     if (headerLen < 2 || headerLen > MAX_HEADER) {
       throw bad(source, "declares a header of " + headerLen + " bytes (a safetensors header is 2 to " + MAX_HEADER
           + " bytes): it is not a safetensors file, or it is corrupt");
