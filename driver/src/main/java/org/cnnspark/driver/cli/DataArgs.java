@@ -41,7 +41,7 @@ public final class DataArgs {
     if (format != null) {
       o = o.withFormat(format);
     }
-    if (shape != null) {
+    if (shape != null || resize) { // without a shape, --resize fits images to the first one's
       o = o.withInputShape(shape, resize);
     }
     return o;

@@ -54,6 +54,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         o.put("accuracy", e.accuracy());
         o.put("loss", e.loss());
         o.put("n", e.count());
+        o.put("skipped", data.skipped()); // bad records left out by --skip-bad-records
         System.out.println(o);
         return 0;
       } finally {

@@ -47,7 +47,16 @@ public final class ModelArgs {
       ModelSpec.parse(arch);
     }
     if (inputShape != null) {
-      Shape.parse(inputShape);
+      parseShape(inputShape);
+    }
+  }
+
+  /** --input-shape, with the option named in the error. */
+  static Shape parseShape(String text) {
+    try {
+      return Shape.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--input-shape " + text + ": " + e.getMessage(), e);
     }
   }
 
@@ -56,7 +65,7 @@ public final class ModelArgs {
     if (loaded != null) {
       return loaded.inputShape();
     }
-    return inputShape == null ? null : Shape.parse(inputShape);
+    return inputShape == null ? null : parseShape(inputShape);
   }
 
   /** The model directory (--model, or the directory of a model.cnn --model). */
@@ -86,7 +95,7 @@ public final class ModelArgs {
   /** A model from safetensors weights; the input shape is --input-shape or else the data's. */
   ModelFile fromSafetensors(Configuration conf, Shape dataShape) throws IOException {
     ModelSpec spec = ModelSpec.parse(arch == null ? "tutorial-cnn" : arch);
-    Shape shape = inputShape != null ? Shape.parse(inputShape) : dataShape;
+    Shape shape = inputShape != null ? parseShape(inputShape) : dataShape;
     Network net = Network.create(spec, shape, Init.PYTORCH, 0);
     try (InputStream in = HadoopIo.open(model, conf, "--model")) {
       StateDict.load(net, SafeTensors.read(in, model), model);

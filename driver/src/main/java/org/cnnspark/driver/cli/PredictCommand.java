@@ -77,7 +77,8 @@ public final class PredictCommand implements Callable<Integer> {
             w.flush();
           });
         }
-        System.err.printf("cnn-spark: wrote %,d predictions to %s%n", rows[0], out);
+        System.err.printf("cnn-spark: wrote %,d predictions to %s%s%n", rows[0], out, data.skipped() == 0 ? ""
+            : String.format(" (%,d bad records skipped; the index column counts the records kept)", data.skipped()));
         return 0;
       } finally {
         data.unpersist();

@@ -119,7 +119,7 @@ public final class TrainCommand implements Callable<Integer> {
     OptimizerConfig optConfig = optimizerConfig();
     TrainConfig cfg = new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, !noShuffle,
         evalEveryRound);
-    Shape wanted = inputShape == null ? null : Shape.parse(inputShape);
+    Shape wanted = inputShape == null ? null : ModelArgs.parseShape(inputShape);
     sparkArgs.check();
     try (SparkSessions.Started s = SparkSessions.start(sparkArgs.master, "cnn-spark train", common.verbose)) {
       Configuration conf = s.jsc().hadoopConfiguration();
@@ -131,10 +131,19 @@ public final class TrainCommand implements Callable<Integer> {
       LoadedData testData = null;
       try {
         Network net = Network.create(spec, train.shape(), Init.PYTORCH, seed);
+        int stateSize = optConfig.stateFloatsPerParam() * net.trainableSize();
+        ModelFile.checkFits(net.totalSize(), stateSize);
+        if (dataArgs.skipBadRecords && train.classNames().isEmpty() && train.numClasses() > net.numClasses()) {
+          // Labels past the outputs are bad records: load again with the class count fixed, so that they are
+          // skipped and counted. (Without skipping, checkClasses says which layer or labels to fix.)
+          train.unpersist();
+          train = Datasets.load(s.spark(), dataArgs.options(dataArgs.data, dataArgs.labels, w, wanted)
+              .withNumClasses(net.numClasses()));
+        }
         DistributedTrainer.checkClasses(train, net.numClasses(), dataArgs.data);
         if (test != null) {
           testData = Datasets.load(s.spark(), dataArgs.options(test, testLabels, w, train.shape())
-              .withClassNames(train.classNames().isEmpty() ? null : train.classNames()));
+              .withClassNames(train.classNames().isEmpty() ? null : train.classNames()).withNumClasses(net.numClasses()));
           DistributedTrainer.checkClasses(testData, net.numClasses(), test);
         }
         if (init != null) {
@@ -152,7 +161,6 @@ public final class TrainCommand implements Callable<Integer> {
         List<String> metrics = new ArrayList<>();
         List<RoundMetrics> history = new ArrayList<>();
         DistributedTrainer trainer = new DistributedTrainer(s.jsc(), engine, cfg);
-        int stateSize = optConfig.stateFloatsPerParam() * net.trainableSize();
         TrainState done = trainer.run(train.blocks(), testData == null ? null : testData.blocks(),
             TrainState.start(net.paramsArray(), stateSize), (m, state) -> {
               System.err.println(m.line(epochs));
@@ -191,6 +199,15 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private OptimizerConfig optimizerConfig() {
+    try {
+      return optimizerSettings();
+    } catch (IllegalArgumentException e) { // OptimizerConfig's checks speak of settings, not options
+      throw e.getMessage().startsWith("--") ? e : new IllegalArgumentException(e.getMessage()
+          + " (check --optimizer, --lr, --momentum and --weight-decay)", e);
+    }
+  }
+
+  private OptimizerConfig optimizerSettings() {
     return switch (optimizer.toLowerCase(Locale.ROOT)) {
       case "sgd" -> OptimizerConfig.sgd(lr == null ? 0.01 : lr, momentum, nesterov, weightDecay);
       case "adam" -> {

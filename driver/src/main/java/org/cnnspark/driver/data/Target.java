@@ -26,6 +26,13 @@ final class Target implements Serializable {
   final boolean labelsOptional;
 
   Target(Shape shape, DataOptions options, int numClasses) {
+    // Checked before any record is read: every image is allocated at this size (a resize to an
+    // absurd --input-shape would otherwise take the executor's heap, or overflow an int).
+    long bytes = (long) shape.c() * shape.h() * shape.w();
+    if (bytes > Pixels.MAX_PIXELS) {
+      throw new DataException("images of shape " + shape + " (" + bytes + " bytes each) are larger than this loader takes"
+          + " (at most " + Pixels.MAX_PIXELS + " bytes per image): check --input-shape, or the data's header");
+    }
     this.c = shape.c();
     this.h = shape.h();
     this.w = shape.w();
