@@ -66,6 +66,22 @@ public final class DistributedTrainer {
     }
   }
 
+  /**
+   * Every round collects W partition results of (parameters + optimizer state) floats each; Spark
+   * aborts a job whose results exceed spark.driver.maxResultSize (default 1g). Refused up front,
+   * with the value to set, rather than after the first round's work.
+   */
+  public static void checkResultSize(SparkConf conf, int partitions, long floatsPerResult) {
+    long limit = conf.getSizeAsBytes("spark.driver.maxResultSize", "1g");
+    long needed = partitions * (4 * floatsPerResult + (1 << 16));
+    if (limit > 0 && needed > limit) {
+      throw new IllegalArgumentException(String.format("each round collects %d partition results of %,d bytes (parameters"
+          + " and optimizer state), %,d bytes in all, more than spark.driver.maxResultSize (%,d bytes): set"
+          + " spark.driver.maxResultSize=%dm or 0 (no limit), and give the driver the memory (README: memory), or use"
+          + " fewer workers", partitions, 4 * floatsPerResult, needed, limit, (needed >> 20) + 1));
+    }
+  }
+
   /** The network's {@code outputs} must cover the data's labels (and match named classes exactly). */
   public static void checkClasses(LoadedData data, int outputs, String name) {
     if (!data.classNames().isEmpty() && data.classNames().size() != outputs) {
@@ -97,6 +113,7 @@ public final class DistributedTrainer {
    * @param test scored after each epoch (or each round, see {@link TrainConfig#evalEveryRound()}); may be null
    */
   public TrainState run(JavaRDD<ImageBlock> train, JavaRDD<ImageBlock> test, TrainState from, RoundListener listener) {
+    checkResultSize(jsc.getConf(), train.getNumPartitions(), from.params().length + (long) from.state().length);
     TrainState state = from;
     int k = config.roundsPerEpoch();
     while (state.epoch() < config.epochs()) {
