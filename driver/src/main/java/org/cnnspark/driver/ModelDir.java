@@ -18,6 +18,8 @@ import org.cnnspark.engine.io.ModelFile;
 public final class ModelDir {
   public static final String MODEL = "model.cnn";
   public static final String METRICS = "metrics.jsonl";
+  /** Bound on metrics.jsonl, read whole: some 200,000 rounds of metrics lines. */
+  static final long MAX_METRICS_BYTES = 64L << 20;
 
   private ModelDir() {}
 
@@ -58,6 +60,11 @@ public final class ModelDir {
     FileSystem fs = HadoopIo.fs(p, conf);
     if (!fs.exists(p)) {
       return List.of();
+    }
+    long len = fs.getFileStatus(p).getLen();
+    if (len > MAX_METRICS_BYTES) { // a line per round is a few hundred bytes: this is not our file
+      throw new IllegalArgumentException(p + " is " + len + " bytes, more than the " + MAX_METRICS_BYTES
+          + " a metrics file of cnn-spark can be: it is corrupt or not from cnn-spark");
     }
     try (var in = fs.open(p)) {
       String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);

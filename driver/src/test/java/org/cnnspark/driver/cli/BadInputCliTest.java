@@ -323,6 +323,14 @@ class BadInputCliTest {
     }
     cases.set(cases.size() - 1, new Case("declares a header of 0 bytes", "train", "--data", good.toString(), "--init",
         bytes("short.safetensors", new byte[8]).toString(), "--arch", ARCH, "--out", never.toString()));
+    // a metrics file is read whole: one of 65 MB (sparse, no disk used) is refused by its length
+    Path hugeMetrics = bytes("m-metrics/" + ModelDir.MODEL, file);
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(hugeMetrics.resolveSibling(ModelDir.METRICS).toFile(),
+        "rw")) {
+      f.setLength(65L << 20);
+    }
+    cases.add(new Case(ModelDir.METRICS + " is 68157440 bytes, more than the 67108864", "inspect", "--model",
+        hugeMetrics.getParent().toString()));
     assertBad(cases);
     assertFalse(Files.exists(Path.of(never + ".csv")));
     assertFalse(Files.exists(Path.of(never + ".safetensors")));
