@@ -1,0 +1,19 @@
+package org.cnnspark.examples;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.cnnspark.driver.CnnKryoRegistrator;
+
+/** The SparkSession the examples start from their main: what spark-submit says, else local[*], with cnn-spark's Kryo settings. */
+final class ExampleSpark {
+  private ExampleSpark() {}
+
+  static SparkSession session(String appName) {
+    // new SparkConf() reads the spark.* system properties spark-submit sets (spark.master among them).
+    SparkConf conf = new SparkConf().setAppName(appName).setIfMissing("spark.master", "local[*]")
+        .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+        .set("spark.kryo.registrator", CnnKryoRegistrator.class.getName())
+        .setIfMissing("spark.ui.showConsoleProgress", "false");
+    return SparkSession.builder().config(conf).getOrCreate();
+  }
+}
