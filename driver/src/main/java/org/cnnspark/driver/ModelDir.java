@@ -13,7 +13,8 @@ import org.cnnspark.engine.io.ModelFile;
  * A trained model's directory, on any Hadoop file system (file://, hdfs://, s3a://):
  * {@code model.cnn} (the engine's model file) and {@code metrics.jsonl} (one JSON line per round).
  * Written whole into a temporary sibling directory, then renamed into place, so an existing model
- * is never replaced by a half-written one.
+ * is never replaced by a half-written one. Its {@code checkpoints} sub-directory ({@link Checkpoints})
+ * is kept.
  */
 public final class ModelDir {
   public static final String MODEL = "model.cnn";
@@ -45,6 +46,11 @@ public final class ModelDir {
         throw new IOException("could not rename " + tmp + " to " + target);
       }
       if (hadOld) {
+        // checkpoints outlive the model they led to: train --resume --epochs N continues from them
+        Path checkpoints = new Path(old, Checkpoints.DIR);
+        if (fs.exists(checkpoints)) {
+          fs.rename(checkpoints, new Path(target, Checkpoints.DIR));
+        }
         fs.delete(old, true);
       }
     } finally {

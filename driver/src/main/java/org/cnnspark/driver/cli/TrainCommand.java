@@ -2,12 +2,15 @@ package org.cnnspark.driver.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
+import org.cnnspark.driver.Checkpoints;
 import org.cnnspark.driver.HadoopIo;
 import org.cnnspark.driver.ModelDir;
 import org.cnnspark.driver.Provenance;
@@ -19,6 +22,7 @@ import org.cnnspark.driver.train.EngineSpec;
 import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.driver.train.TrainConfig;
 import org.cnnspark.driver.train.TrainState;
+import org.cnnspark.driver.train.TrainingDivergedException;
 import org.cnnspark.engine.Init;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Network;
@@ -112,6 +116,22 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Model directory to write; an existing one is replaced only once the new one is complete.")
   String out;
 
+  @Option(names = "--checkpoint-every", defaultValue = "1", paramLabel = "N",
+      description = "Write a checkpoint to MODEL_DIR/checkpoints every N rounds and after the last; 0 = none (default: ${DEFAULT-VALUE}).")
+  int checkpointEvery;
+
+  @Option(names = "--keep-checkpoints", defaultValue = "2", paramLabel = "N",
+      description = "Checkpoints to keep; older ones are deleted once a newer one is complete (default: ${DEFAULT-VALUE}).")
+  int keepCheckpoints;
+
+  @Option(names = "--resume",
+      description = "Continue the run in --out from its latest checkpoint. The options must be those of that run, except "
+          + "--epochs (may change), --master, --checkpoint-every and --keep-checkpoints. Without a checkpoint, start from the beginning.")
+  boolean resume;
+
+  /** Options that may differ between a checkpoint's run and the run that resumes it: they do not change the bits. */
+  private static final List<String> FREE_ON_RESUME = List.of("epochs");
+
   @Override
   public Integer call() throws IOException {
     // Every option is checked before Spark starts: a typo should not cost a Spark start-up.
@@ -121,12 +141,21 @@ public final class TrainCommand implements Callable<Integer> {
         evalEveryRound);
     Shape wanted = inputShape == null ? null : ModelArgs.parseShape(inputShape);
     sparkArgs.check();
+    if (checkpointEvery < 0) {
+      throw new IllegalArgumentException("--checkpoint-every must be >= 0 (0 = no checkpoints), got " + checkpointEvery);
+    }
+    if (keepCheckpoints < 1) {
+      throw new IllegalArgumentException("--keep-checkpoints must be >= 1, got " + keepCheckpoints);
+    }
     try (SparkSessions.Started s = SparkSessions.start(sparkArgs.master, "cnn-spark train", common.verbose)) {
       Configuration conf = s.jsc().hadoopConfiguration();
       if (HadoopIo.exists(out, conf) && !HadoopIo.isDirectory(out, conf)) {
         throw new IllegalArgumentException("--out " + out + " is a file: give a directory for the model");
       }
       int w = sparkArgs.workers(s);
+      Checkpoints checkpoints = new Checkpoints(out, conf);
+      Map<String, String> options = options(spec, optConfig, w, conf);
+      Checkpoints.Checkpoint from = startingPoint(checkpoints, options);
       LoadedData train = Datasets.load(s.spark(), dataArgs.options(dataArgs.data, dataArgs.labels, w, wanted));
       LoadedData testData = null;
       try {
@@ -146,7 +175,9 @@ public final class TrainCommand implements Callable<Integer> {
               .withClassNames(train.classNames().isEmpty() ? null : train.classNames()).withNumClasses(net.numClasses()));
           DistributedTrainer.checkClasses(testData, net.numClasses(), test);
         }
-        if (init != null) {
+        if (from != null) {
+          checkResumable(from, net, train.count(), stateSize);
+        } else if (init != null) {
           try (InputStream in = HadoopIo.open(init, conf, "--init")) {
             StateDict.load(net, SafeTensors.read(in, init), init);
           }
@@ -158,15 +189,38 @@ public final class TrainCommand implements Callable<Integer> {
             train.skipped() > 0 ? " (" + train.skipped() + " bad records skipped)" : "",
             testData == null ? "" : String.format(", %,d test images", testData.count()), cached / 1e6,
             (double) cached / train.count(), cfg.averagingMode(), Kernels.description());
-        List<String> metrics = new ArrayList<>();
-        List<RoundMetrics> history = new ArrayList<>();
+        List<String> metrics = new ArrayList<>(from == null ? List.of() : from.metrics());
+        List<RoundMetrics> history = new ArrayList<>(metrics.stream().map(RoundMetrics::fromJson).toList());
         DistributedTrainer trainer = new DistributedTrainer(s.jsc(), engine, cfg);
-        TrainState done = trainer.run(train.blocks(), testData == null ? null : testData.blocks(),
-            TrainState.start(net.paramsArray(), stateSize), (m, state) -> {
-              System.err.println(m.line(epochs));
-              metrics.add(m.toJson());
-              history.add(m);
-            });
+        TrainState start = from == null ? TrainState.start(net.paramsArray(), stateSize) : from.state();
+        long[] rounds = {(long) start.epoch() * roundsPerEpoch + start.round()};
+        String[] lastCheckpoint = {from == null ? null : from.file()};
+        LoadedData trainSet = train; // the lambda needs final copies
+        LoadedData testSet = testData;
+        TrainState done;
+        try {
+          done = trainer.run(train.blocks(), testData == null ? null : testData.blocks(), start, (m, state) -> {
+            System.err.println(m.line(epochs));
+            metrics.add(m.toJson());
+            history.add(m);
+            rounds[0]++;
+            if (checkpointEvery > 0 && (rounds[0] % checkpointEvery == 0 || state.epoch() == epochs)) {
+              ModelFile model = new ModelFile(spec, trainSet.shape(), Normalization.SCALE_ONLY, trainSet.classNames(),
+                  provenance(s, net, trainer, trainSet, testSet, w, history), optConfig, 0, new float[0], new float[0]);
+              try {
+                lastCheckpoint[0] = checkpoints.save(model, state, rounds[0], options, metrics, keepCheckpoints);
+              } catch (IOException e) {
+                throw new UncheckedIOException("could not write a checkpoint to " + checkpoints.file(rounds[0]) + ": "
+                    + e.getMessage(), e);
+              }
+            }
+          });
+        } catch (TrainingDivergedException e) {
+          throw new TrainingDivergedException(e.getMessage() + ". " + (lastCheckpoint[0] == null
+              ? "This run wrote no checkpoint" : "The last good checkpoint, " + lastCheckpoint[0] + ", is kept")
+              + (HadoopIo.exists(new org.apache.hadoop.fs.Path(out, ModelDir.MODEL).toString(), conf)
+              ? "; " + out + "/" + ModelDir.MODEL + " is left as it was" : ""));
+        }
         Map<String, String> prov = provenance(s, net, trainer, train, testData, w, history);
         ModelFile model = new ModelFile(spec, train.shape(), Normalization.SCALE_ONLY, train.classNames(), prov, optConfig,
             done.steps(), done.params(), done.state());
@@ -184,6 +238,102 @@ public final class TrainCommand implements Callable<Integer> {
           testData.unpersist();
         }
       }
+    }
+  }
+
+  /**
+   * The options that decide the bits of a run, as a checkpoint stores them; paths are made
+   * absolute so that the same file given another way still matches.
+   */
+  private Map<String, String> options(ModelSpec spec, OptimizerConfig opt, int w, Configuration conf) throws IOException {
+    Map<String, String> o = new TreeMap<>();
+    o.put("data", qualified(dataArgs.data, conf));
+    o.put("labels", qualified(dataArgs.labels, conf));
+    o.put("format", dataArgs.format);
+    o.put("image-col", dataArgs.imageCol);
+    o.put("label-col", dataArgs.labelCol);
+    o.put("resize", Boolean.toString(dataArgs.resize));
+    o.put("skip-bad-records", Boolean.toString(dataArgs.skipBadRecords));
+    o.put("test", qualified(test, conf));
+    o.put("test-labels", qualified(testLabels, conf));
+    o.put("arch", spec.toString());
+    o.put("input-shape", inputShape);
+    o.put("init", qualified(init, conf));
+    o.put("epochs", Integer.toString(epochs));
+    o.put("batch-size", Integer.toString(batchSize));
+    o.put("optimizer", opt.type());
+    o.put("lr", Double.toString(opt.lr()));
+    o.put("momentum", Double.toString(opt.momentum()));
+    o.put("nesterov", Boolean.toString(opt.nesterov()));
+    o.put("weight-decay", Double.toString(opt.weightDecay()));
+    o.put("workers", Integer.toString(w));
+    o.put("rounds-per-epoch", Integer.toString(roundsPerEpoch));
+    o.put("reset-optimizer-state", Boolean.toString(resetOptimizerState));
+    o.put("seed", Long.toString(seed));
+    o.put("no-shuffle", Boolean.toString(noShuffle));
+    o.put("eval-every-round", Boolean.toString(evalEveryRound));
+    o.values().removeIf(java.util.Objects::isNull);
+    return o;
+  }
+
+  private static String qualified(String path, Configuration conf) throws IOException {
+    if (path == null) {
+      return null;
+    }
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+    return HadoopIo.fs(p, conf).makeQualified(p).toString();
+  }
+
+  /**
+   * The checkpoint to continue from (--resume), or null to start from the beginning. A run without
+   * --resume refuses a directory whose checkpoints show an unfinished run: starting over would
+   * throw that work away.
+   */
+  private Checkpoints.Checkpoint startingPoint(Checkpoints checkpoints, Map<String, String> options) throws IOException {
+    checkpoints.removeTemporaries();
+    Checkpoints.Checkpoint latest = checkpoints.latest(System.err).orElse(null);
+    if (!resume) {
+      if (latest != null && latest.state().epoch() < Integer.parseInt(latest.options().getOrDefault("epochs", "0"))) {
+        throw new IllegalArgumentException("--out " + out + " holds checkpoints of an unfinished run (" + latest.file()
+            + ", " + position(latest.state()) + " of " + latest.options().get("epochs") + " epochs): add --resume to continue "
+            + "it, or delete " + out + "/" + Checkpoints.DIR + " to start over");
+      }
+      return null;
+    }
+    if (latest == null) {
+      System.err.println("cnn-spark: no checkpoint in " + out + "/" + Checkpoints.DIR + ": starting from the beginning");
+      return null;
+    }
+    List<String> differ = Checkpoints.differences(latest.options(), options, FREE_ON_RESUME);
+    if (!differ.isEmpty()) {
+      throw new IllegalArgumentException("cannot resume from " + latest.file() + ": its run had other options: "
+          + String.join(", ", differ) + ". Resume with the run's options (only --epochs may change), or train into "
+          + "another --out");
+    }
+    TrainState at = latest.state();
+    if (epochs < at.epoch() + (at.round() > 0 ? 1 : 0)) {
+      throw new IllegalArgumentException("--epochs " + epochs + " ends before " + latest.file() + " (" + position(at)
+          + "): give at least --epochs " + (at.epoch() + (at.round() > 0 ? 1 : 0)));
+    }
+    System.err.println("cnn-spark: resuming from " + latest.file() + " (" + position(at) + ")");
+    return latest;
+  }
+
+  private String position(TrainState at) {
+    return "next: epoch " + (at.epoch() + 1) + (roundsPerEpoch > 1 ? " round " + (at.round() + 1) : "");
+  }
+
+  /** What options cannot see: the data's record count and the sizes of the saved state. */
+  private static void checkResumable(Checkpoints.Checkpoint from, Network net, long records, int stateSize) {
+    String saved = from.model().provenance().get("dataset_count");
+    if (saved != null && !saved.equals(Long.toString(records))) {
+      throw new IllegalArgumentException("cannot resume from " + from.file() + ": its run trained on " + saved
+          + " records, --data now holds " + records + ". Resume with the same data, or train into another --out");
+    }
+    if (from.state().params().length != net.totalSize() || from.state().state().length != stateSize) {
+      throw new IllegalArgumentException("checkpoint " + from.file() + " holds " + from.state().params().length
+          + " parameters and " + from.state().state().length + " optimizer state values; the model needs " + net.totalSize()
+          + " and " + stateSize + ": it is not from this run's architecture");
     }
   }
 

@@ -10,6 +10,9 @@ import org.apache.spark.broadcast.Broadcast;
 import org.cnnspark.driver.CnnKryoRegistrator;
 import org.cnnspark.driver.data.ImageBlock;
 import org.cnnspark.driver.data.LoadedData;
+import org.cnnspark.engine.Init;
+import org.cnnspark.engine.Network;
+import org.cnnspark.engine.ParamView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -164,11 +167,8 @@ public final class DistributedTrainer {
       double taskSeconds = 0;
       // collect() returns partition 0's result first, whatever order the tasks finished in
       for (PartitionResult r : results) {
-        if (r.count() > 0 && !Double.isFinite(r.lossSum())) {
-          throw new TrainingDivergedException("training diverged in epoch " + (state.epoch() + 1) + ", round "
-              + (state.round() + 1) + ": the loss of partition " + r.partition() + " is " + r.lossSum()
-              + "; the parameters of the previous round are kept. Lower the learning rate (--lr) or check the "
-              + "data for broken records");
+        if (r.count() > 0) {
+          checkFinite(state, r);
         }
         if (r.kernels() != null) {
           executorKernels.add(r.kernels());
@@ -186,6 +186,49 @@ public final class DistributedTrainer {
         optState.destroy();
       }
     }
+  }
+
+  /**
+   * A partition whose loss, parameters or optimizer state hold NaN or Inf would poison the average
+   * (and every round after it), so the run stops before averaging, naming where it happened. The
+   * average of finite floats is finite (a weighted mean stays within their range), so checking the
+   * partitions covers the averaged parameters too.
+   */
+  private void checkFinite(TrainState state, PartitionResult r) {
+    String what = null;
+    if (!Double.isFinite(r.lossSum())) {
+      what = "the loss of partition " + r.partition() + " is " + r.lossSum();
+    } else if (firstNonFinite(r.params()) >= 0) {
+      int i = firstNonFinite(r.params());
+      what = "parameter " + paramName(i) + " of partition " + r.partition() + " is " + r.params()[i];
+    } else if (firstNonFinite(r.state()) >= 0) {
+      int i = firstNonFinite(r.state());
+      what = "optimizer state value " + i + " of partition " + r.partition() + " is " + r.state()[i];
+    }
+    if (what != null) {
+      throw new TrainingDivergedException("training diverged in epoch " + (state.epoch() + 1) + ", round "
+          + (state.round() + 1) + ": " + what + "; the parameters of the previous round are kept. Lower the "
+          + "learning rate (--lr) or check the data for broken records");
+    }
+  }
+
+  private static int firstNonFinite(float[] values) {
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** "fc1.weight[17]" for flat index i (only on the error path: it builds a network). */
+  private String paramName(int i) {
+    for (ParamView v : Network.create(engine.spec(), engine.inputShape(), Init.PYTORCH, 0).views()) {
+      if (i >= v.offset() && i < v.offset() + v.size()) {
+        return v.name() + "[" + (i - v.offset()) + "]";
+      }
+    }
+    return Integer.toString(i);
   }
 
   /** Loss, accuracy and count of a labelled dataset under the given parameters. */

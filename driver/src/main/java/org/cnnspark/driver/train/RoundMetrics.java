@@ -48,6 +48,21 @@ public record RoundMetrics(int epoch, int round, int roundsPerEpoch, long exampl
     return o.toString();
   }
 
+  /** Reads back a {@link #toJson()} line (a resumed run's earlier rounds). */
+  public static RoundMetrics fromJson(String line) {
+    try {
+      // NaN (a round without examples) is written as a bare NaN token
+      var o = JSON.reader().with(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).readTree(line);
+      return new RoundMetrics(o.path("epoch").asInt(), o.path("round").asInt(), o.path("rounds_per_epoch").asInt(1),
+          o.path("examples").asLong(), o.path("loss").asDouble(Double.NaN), o.path("train_accuracy").asDouble(Double.NaN),
+          o.path("test_loss").asDouble(Double.NaN), o.path("test_accuracy").asDouble(Double.NaN),
+          o.path("test_examples").asLong(), o.path("seconds").asDouble(), o.path("task_seconds").asDouble(),
+          o.path("eval_seconds").asDouble());
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("metrics line is not JSON: " + line);
+    }
+  }
+
   /** The console progress line. */
   public String line(int epochs) {
     StringBuilder sb = new StringBuilder();

@@ -53,12 +53,8 @@ class LocalClusterTest {
     Path images = LocalSpark.writeIdx(dir, "small-train", LocalSpark.fashion("train", 0, 1000), true);
     List<String> directories = linkJars(Path.of(home));
 
-    TrainResult local = train(new SparkConf().setMaster("local[2]"), images);
-    SparkConf cluster = new SparkConf().setMaster("local-cluster[2,1,1024]")
-        .set("spark.executor.extraClassPath", String.join(File.pathSeparator, directories))
-        .set("spark.executor.extraJavaOptions", String.join(" ", jvmFlags()))
-        .set("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
-    TrainResult remote = train(cluster, images);
+    TrainResult local = train(new SparkConf().setMaster("local[2]"), images, null);
+    TrainResult remote = train(clusterConf(directories), images, null);
 
     assertEquals(2, remote.executors().size(), "two executor JVMs: " + remote.executors());
     assertNotEquals(local.executors(), remote.executors());
@@ -67,9 +63,17 @@ class LocalClusterTest {
     assertEquals(local.state().steps(), remote.state().steps());
   }
 
+  /** Two executor JVMs that see this JVM's class directories and flags. */
+  static SparkConf clusterConf(List<String> directories) {
+    return new SparkConf().setMaster("local-cluster[2,1,1024]")
+        .set("spark.executor.extraClassPath", String.join(File.pathSeparator, directories))
+        .set("spark.executor.extraJavaOptions", String.join(" ", jvmFlags()))
+        .set("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
+  }
+
   record TrainResult(TrainState state, Set<String> executors) {}
 
-  static TrainResult train(SparkConf conf, Path images) {
+  static TrainResult train(SparkConf conf, Path images, RoundListener listener) {
     conf.setAppName("cnn-spark local-cluster test")
         .set("spark.ui.enabled", "false")
         .set("spark.driver.bindAddress", "127.0.0.1")
@@ -87,7 +91,7 @@ class LocalClusterTest {
       TrainConfig cfg = new TrainConfig(2, 32, 2, false, 9, true, false);
       TrainState done = new DistributedTrainer(jsc, new EngineSpec(SPEC, shape, opt, Normalization.SCALE_ONLY, 1), cfg)
           .run(data.blocks(), null, TrainState.start(net.paramsArray(), opt.stateFloatsPerParam() * net.trainableSize()),
-              null);
+              listener);
       // Which JVMs ran the tasks: the process ids the executors report.
       Set<String> executors = new TreeSet<>(data.blocks().mapPartitions(it ->
           List.of(ManagementFactory.getRuntimeMXBean().getName()).iterator()).collect());

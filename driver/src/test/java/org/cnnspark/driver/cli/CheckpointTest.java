@@ -1,0 +1,223 @@
+package org.cnnspark.driver.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.cnnspark.driver.Checkpoints;
+import org.cnnspark.driver.LocalSpark;
+import org.cnnspark.driver.ModelDir;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * train's checkpoints on local[2] in this JVM: what a checkpoint holds, pruning, --resume from an
+ * earlier round or with more epochs (same bits as an uninterrupted run), refusals (other options,
+ * an unfinished run without --resume), corrupt checkpoints, and divergence. The driver killed for
+ * real is {@link DriverKillTest}.
+ */
+class CheckpointTest {
+  @TempDir
+  static Path dir;
+  static SparkSession spark;
+  static Path images;
+  static Path full;
+
+  @BeforeAll
+  static void start() throws IOException {
+    images = LocalSpark.writeIdx(dir.resolve("data"), "small-train", LocalSpark.fashion("train", 0, 2000), true);
+    spark = LocalSpark.start(2, "cnn-spark checkpoint tests");
+    full = dir.resolve("full");
+    CliTest.Run r = train(full, "--keep-checkpoints", "2");
+    assertEquals(0, r.code(), r.err());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (spark != null) {
+      spark.stop();
+    }
+  }
+
+  /** 2 epochs of 3 rounds on 2,000 images with 2 workers; {@code extra} options (flags or name value) replace these. */
+  static CliTest.Run train(Path out, String... extra) {
+    Map<String, String> opts = new LinkedHashMap<>();
+    String[] base = {"--data", images.toString(), "--arch", CliTest.SMALL_ARCH, "--workers", "2", "--lr", "0.05",
+        "--batch-size", "32", "--seed", "3", "--epochs", "2", "--rounds-per-epoch", "3", "--out", out.toString()};
+    for (int i = 0; i < base.length; i += 2) {
+      opts.put(base[i], base[i + 1]);
+    }
+    for (int i = 0; i < extra.length; i++) {
+      boolean flag = i + 1 == extra.length || extra[i + 1].startsWith("--");
+      opts.put(extra[i], flag ? null : extra[++i]);
+    }
+    List<String> args = new ArrayList<>(List.of("train"));
+    opts.forEach((k, v) -> {
+      args.add(k);
+      if (v != null) {
+        args.add(v);
+      }
+    });
+    return CliTest.run(args.toArray(String[]::new));
+  }
+
+  static Checkpoints.Checkpoint checkpoint(Path modelDir, int rounds) throws IOException {
+    Checkpoints c = new Checkpoints(modelDir.toString(), new Configuration());
+    return c.read(c.file(rounds));
+  }
+
+  static List<String> checkpointNames(Path modelDir) throws IOException {
+    try (Stream<Path> s = Files.list(modelDir.resolve(Checkpoints.DIR))) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  static float[] modelParams(Path modelDir) throws IOException {
+    return ModelDir.read(modelDir.toString(), new Configuration()).params();
+  }
+
+  /** A copy of the finished run's model directory with only the given checkpoints. */
+  static Path copyWith(String name, int... rounds) throws IOException {
+    Path copy = dir.resolve(name);
+    Files.createDirectories(copy.resolve(Checkpoints.DIR));
+    for (int r : rounds) {
+      String f = String.format("round-%06d.cnn", r);
+      Files.copy(full.resolve(Checkpoints.DIR).resolve(f), copy.resolve(Checkpoints.DIR).resolve(f));
+    }
+    return copy;
+  }
+
+  @Test
+  void checkpointsHoldTheStateMetricsAndOptionsAndOnlyTheNewestAreKept() throws IOException {
+    assertEquals(List.of("round-000005.cnn", "round-000006.cnn"), checkpointNames(full), "--keep-checkpoints 2 of 6 rounds");
+    Checkpoints.Checkpoint last = checkpoint(full, 6);
+    assertEquals(2, last.state().epoch(), "done: epoch == epochs");
+    assertEquals(0, last.state().round());
+    assertArrayEquals(modelParams(full), last.state().params(), "the last checkpoint is the final model");
+    assertEquals(Files.readAllLines(full.resolve(ModelDir.METRICS)), last.metrics());
+    assertEquals("0.05", last.options().get("lr"));
+    assertEquals("3", last.options().get("rounds-per-epoch"));
+    assertTrue(last.options().get("data").startsWith("file:/"), "paths stored absolute: " + last.options());
+
+    Checkpoints.Checkpoint before = checkpoint(full, 5);
+    assertEquals(1, before.state().epoch());
+    assertEquals(2, before.state().round(), "after 5 rounds of 3 per epoch, next is epoch 2 round 3 (0-based 1, 2)");
+    assertEquals(5, before.metrics().size());
+    assertFalse(Arrays.equals(before.state().params(), last.state().params()));
+    assertTrue(before.state().steps() > 0 && before.state().steps() < last.state().steps());
+  }
+
+  @Test
+  void resumingAnEarlierCheckpointEndsWithTheUninterruptedBits() throws IOException {
+    Path resumed = copyWith("resumed", 5);
+    CliTest.Run r = train(resumed, "--resume");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("resuming from") && r.err().contains("round-000005.cnn"), r.err());
+    assertEquals(1, r.err().lines().filter(l -> l.startsWith("epoch ")).count(), "one round left to run: " + r.err());
+    assertArrayEquals(modelParams(full), modelParams(resumed));
+    assertEquals(Files.readAllLines(full.resolve(ModelDir.METRICS)).size(),
+        Files.readAllLines(resumed.resolve(ModelDir.METRICS)).size(), "metrics of all 6 rounds");
+    assertEquals(List.of("round-000005.cnn", "round-000006.cnn"), checkpointNames(resumed));
+  }
+
+  @Test
+  void resumingWithMoreEpochsIsTheLongerRun() throws IOException {
+    Path longer = copyWith("longer", 6);
+    CliTest.Run r = train(longer, "--resume", "--epochs", "3");
+    assertEquals(0, r.code(), r.err());
+    Path direct = dir.resolve("direct-3");
+    assertEquals(0, train(direct, "--epochs", "3").code());
+    assertArrayEquals(modelParams(direct), modelParams(longer));
+  }
+
+  @Test
+  void resumeRefusesOtherOptionsNamingThem() throws IOException {
+    Path other = copyWith("other-options", 5);
+    CliTest.Run r = train(other, "--resume", "--lr", "0.1", "--batch-size", "16");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("--lr 0.1 (checkpoint: 0.05)") && r.err().contains("--batch-size 16 (checkpoint: 32)"),
+        r.err());
+    assertFalse(Files.exists(other.resolve(ModelDir.MODEL)));
+    CliTest.Run fewer = train(other, "--resume", "--epochs", "1");
+    assertEquals(2, fewer.code(), fewer.err());
+    assertTrue(fewer.err().contains("--epochs 1 ends before"), fewer.err());
+  }
+
+  @Test
+  void aFreshRunRefusesToDiscardAnUnfinishedOne() throws IOException {
+    Path unfinished = copyWith("unfinished", 5);
+    CliTest.Run r = train(unfinished);
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("unfinished run") && r.err().contains("--resume"), r.err());
+    assertEquals(List.of("round-000005.cnn"), checkpointNames(unfinished));
+  }
+
+  @Test
+  void aCorruptLatestCheckpointFallsBackToThePreviousWithAWarning() throws IOException {
+    Path corrupt = copyWith("corrupt", 5, 6);
+    Path six = corrupt.resolve(Checkpoints.DIR).resolve("round-000006.cnn");
+    byte[] b = Files.readAllBytes(six);
+    Files.write(six, Arrays.copyOf(b, b.length / 2));
+    Files.writeString(corrupt.resolve(Checkpoints.DIR).resolve(".round-000007.cnn.tmp-123"), "half a file");
+    CliTest.Run r = train(corrupt, "--resume");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("warning: skipped model file " + six) && r.err().contains("round-000005.cnn"), r.err());
+    assertArrayEquals(modelParams(full), modelParams(corrupt));
+    assertEquals(List.of("round-000005.cnn", "round-000006.cnn"), checkpointNames(corrupt), "temporary removed, 6 rewritten");
+
+    Path allBad = copyWith("all-bad", 5);
+    Files.write(allBad.resolve(Checkpoints.DIR).resolve("round-000005.cnn"), Arrays.copyOf(b, 100));
+    CliTest.Run bad = train(allBad, "--resume");
+    assertEquals(2, bad.code(), bad.err());
+    assertTrue(bad.err().contains("round-000005.cnn") && bad.err().contains("checksum"), bad.err());
+  }
+
+  @Test
+  void resumeWithoutACheckpointStartsFromTheBeginning() throws IOException {
+    Path fresh = dir.resolve("fresh-resume");
+    CliTest.Run r = train(fresh, "--resume", "--checkpoint-every", "4");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("no checkpoint in"), r.err());
+    assertArrayEquals(modelParams(full), modelParams(fresh));
+    assertEquals(List.of("round-000004.cnn", "round-000006.cnn"), checkpointNames(fresh), "every 4th round and the last");
+  }
+
+  @Test
+  void divergenceNamesWhereAndKeepsTheModelAndCheckpoints() throws IOException {
+    Path kept = copyWith("diverge", 5, 6);
+    Files.copy(full.resolve(ModelDir.MODEL), kept.resolve(ModelDir.MODEL));
+    byte[] model = Files.readAllBytes(kept.resolve(ModelDir.MODEL));
+    byte[] six = Files.readAllBytes(kept.resolve(Checkpoints.DIR).resolve("round-000006.cnn"));
+    // SGD at lr 1e6 kills every ReLU but keeps the loss finite on this model; Adam's second moment overflows
+    CliTest.Run r = train(kept, "--optimizer", "adam", "--lr", "1e6");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("diverged in epoch 1, round 1") && r.err().contains("of partition 0 is Infinity"), r.err());
+    assertTrue(r.err().contains("left as it was"), r.err());
+    assertArrayEquals(model, Files.readAllBytes(kept.resolve(ModelDir.MODEL)));
+    assertArrayEquals(six, Files.readAllBytes(kept.resolve(Checkpoints.DIR).resolve("round-000006.cnn")));
+    assertEquals(List.of("round-000005.cnn", "round-000006.cnn"), checkpointNames(kept));
+  }
+
+  @Test
+  void badCheckpointOptionsAreRefused() {
+    CliTest.Run r = train(dir.resolve("never"), "--keep-checkpoints", "0");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--keep-checkpoints must be >= 1"), r.err());
+    assertEquals(2, train(dir.resolve("never"), "--checkpoint-every", "-1").code());
+    assertFalse(Files.exists(dir.resolve("never")));
+  }
+}

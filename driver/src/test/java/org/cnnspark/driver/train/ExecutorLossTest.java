@@ -1,0 +1,131 @@
+package org.cnnspark.driver.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.spark.SparkConf;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
+import org.apache.spark.sql.SparkSession;
+import org.cnnspark.driver.LocalSpark;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An executor JVM SIGKILLed in the middle of a training round (local-cluster[2,1,1024]): Spark
+ * runs the lost task again (on the other executor or a relaunched one, recomputing the lost cached
+ * blocks from the files), and the run ends with the bits of a run without the fault, because a
+ * task's result depends only on its inputs and partition index and the driver sums results in
+ * partition order.
+ */
+class ExecutorLossTest {
+  /** How long the victim's task has been running when it is killed. */
+  static final long KILL_AFTER_MS = 150;
+
+  @TempDir
+  static Path dir;
+
+  @Test
+  void killingAnExecutorMidRoundChangesNoBit() throws Exception {
+    String home = System.getenv("SPARK_HOME");
+    assumeTrue(home != null && System.getenv("SPARK_SCALA_VERSION") != null,
+        "SPARK_HOME and SPARK_SCALA_VERSION are not set (driver/pom.xml sets them for surefire)");
+    // 1,000 images per task and round: long enough to be killed in the middle
+    Path images = LocalSpark.writeIdx(dir, "small-train", LocalSpark.fashion("train", 0, 4000), true);
+    List<String> directories = LocalClusterTest.linkJars(Path.of(home));
+
+    LocalClusterTest.TrainResult clean = LocalClusterTest.train(new SparkConf().setMaster("local[2]"), images, null);
+    Killer killer = new Killer();
+    LocalClusterTest.TrainResult faulty = LocalClusterTest.train(LocalClusterTest.clusterConf(directories), images,
+        (m, state) -> {
+          if (m.epoch() == 1 && m.round() == 1) { // arm for round 2, after the executors have warmed up
+            SparkSession.active().sparkContext().addSparkListener(killer);
+          }
+        });
+
+    assertTrue(killer.killed.get(), "no executor was killed " + killer.lostTasks);
+    assertTrue(killer.lostTasks.stream().anyMatch(r -> r.contains("ExecutorLostFailure")),
+        "the killed executor's task failed as lost, i.e. it was killed mid-task: " + killer.lostTasks);
+    assertTrue(killer.removed.get(), "Spark saw the executor go");
+    DistributedTrainerTest.assertBits(clean.state().params(), faulty.state().params(), "parameters with vs without the kill");
+    DistributedTrainerTest.assertBits(clean.state().state(), faulty.state().state(), "optimizer state");
+    assertEquals(clean.state().steps(), faulty.state().steps());
+  }
+
+  /** Kills the executor of the first task it sees start, once, {@link #KILL_AFTER_MS} into the task. */
+  static final class Killer extends SparkListener {
+    final AtomicBoolean killed = new AtomicBoolean();
+    final AtomicBoolean removed = new AtomicBoolean();
+    final List<String> lostTasks = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+
+    @Override
+    public void onTaskStart(SparkListenerTaskStart start) {
+      if (!started.compareAndSet(false, true)) {
+        return;
+      }
+      String executor = start.taskInfo().executorId();
+      Thread t = new Thread(() -> { // not on Spark's listener thread: it must keep delivering events
+        try {
+          Thread.sleep(KILL_AFTER_MS);
+          Optional<ProcessHandle> victim = executorProcess(executor);
+          if (victim.isEmpty()) {
+            lostTasks.add("(no executor JVM with --executor-id " + executor + " below this JVM)");
+            return;
+          }
+          victim.get().destroyForcibly(); // SIGKILL on Linux
+          killed.set(true);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      t.setDaemon(true);
+      t.start();
+    }
+
+    @Override
+    public void onTaskEnd(SparkListenerTaskEnd end) {
+      if (!end.reason().toString().startsWith("Success")) {
+        lostTasks.add(end.reason().toString());
+      }
+    }
+
+    @Override
+    public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
+      this.removed.set(true);
+    }
+  }
+
+  /**
+   * The executor JVM of this test's local cluster with the given id: local-cluster's workers run
+   * inside this JVM and start executors as its child processes, so other runs' executors on the
+   * same machine are never touched.
+   */
+  static Optional<ProcessHandle> executorProcess(String executorId) {
+    return ProcessHandle.current().descendants().filter(p -> {
+      List<String> args = commandLine(p.pid());
+      int at = args.indexOf("--executor-id");
+      return args.contains("org.apache.spark.executor.CoarseGrainedExecutorBackend") && at >= 0
+          && at + 1 < args.size() && args.get(at + 1).equals(executorId);
+    }).findFirst();
+  }
+
+  private static List<String> commandLine(long pid) {
+    try {
+      return List.of(Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.UTF_8).split("\0"));
+    } catch (IOException e) {
+      return List.of(); // gone already, or not Linux
+    }
+  }
+}
