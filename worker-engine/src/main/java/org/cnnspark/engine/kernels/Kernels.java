@@ -32,7 +32,7 @@ public final class Kernels {
   /** One line: the backend and why it was chosen. */
   public static String description() {
     gemm();
-    return "cnn-spark kernels: " + selected.name() + " (" + reason + ")";
+    return "cnn-spark kernels: " + selected.name() + " (" + reason + "); " + ArrayOps.description();
   }
 
   /** A fresh backend by name, for tests and benchmarks that compare them. */

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cnnspark.engine.Buffers;
 import org.cnnspark.engine.Shape;
+import org.cnnspark.engine.kernels.ArrayOps;
 import org.cnnspark.engine.kernels.Gemm;
 
 /**
@@ -409,13 +410,6 @@ public final class Conv2d extends Layer {
     return s;
   }
 
-  /** dst[d, d+n) += src[s, s+n): a loop on its own so C2 vectorises it. */
-  private static void addTo(float[] dst, int d, float[] src, int s, int n) {
-    for (int q = 0; q < n; q++) {
-      dst[d + q] += src[s + q];
-    }
-  }
-
   /** dx for a chunk: dcols = weight^T dY, then col2im (scatter-add into padded planes) per image. */
   private void backwardInput(FloatBuffer dxOut, FloatBuffer dyg, int first, int nb) {
     int oc = outChannels;
@@ -441,7 +435,7 @@ public final class Conv2d extends Layer {
             int dst = ch * plane + ki * wp + kj;
             int src = row * ld + b * grid;
             if (stride == 1) {
-              addTo(xp, dst, dc, src, grid);
+              ArrayOps.addTo(xp, dst, dc, src, grid);
             } else {
               for (int i = 0; i < ho; i++) {
                 int d = dst + i * stride * wp;
