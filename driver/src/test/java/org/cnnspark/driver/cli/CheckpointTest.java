@@ -19,6 +19,7 @@ import org.apache.spark.sql.SparkSession;
 import org.cnnspark.driver.Checkpoints;
 import org.cnnspark.driver.LocalSpark;
 import org.cnnspark.driver.ModelDir;
+import org.cnnspark.engine.io.ModelFile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -210,6 +211,29 @@ class CheckpointTest {
     assertArrayEquals(model, Files.readAllBytes(kept.resolve(ModelDir.MODEL)));
     assertArrayEquals(six, Files.readAllBytes(kept.resolve(Checkpoints.DIR).resolve("round-000006.cnn")));
     assertEquals(List.of("round-000005.cnn", "round-000006.cnn"), checkpointNames(kept));
+  }
+
+  @Test
+  void divergenceAfterACheckpointKeepsIt() throws IOException {
+    // No learning rate here blows up after a good round (they fail in round 1 or not at all), so
+    // the resumed state is made to: checkpoint 5 with every parameter times 1e30 (finite, valid CRC).
+    Path later = copyWith("diverge-later", 5);
+    Path five = later.resolve(Checkpoints.DIR).resolve("round-000005.cnn");
+    ModelFile m = checkpoint(later, 5).model();
+    float[] huge = m.params().clone();
+    for (int i = 0; i < huge.length; i++) {
+      huge[i] *= 1e30f;
+    }
+    new ModelFile(m.spec(), m.inputShape(), m.normalization(), m.classNames(), m.provenance(), m.optimizer(),
+        m.optimizerSteps(), huge, m.optimizerState()).write(five);
+    byte[] before = Files.readAllBytes(five);
+    CliTest.Run r = train(later, "--resume");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("diverged in epoch 2, round 3") && r.err().contains("of partition "), r.err());
+    assertTrue(r.err().contains("The last good checkpoint, " + five + ", is kept"), r.err());
+    assertArrayEquals(before, Files.readAllBytes(five));
+    assertEquals(List.of("round-000005.cnn"), checkpointNames(later));
+    assertFalse(Files.exists(later.resolve(ModelDir.MODEL)));
   }
 
   @Test
