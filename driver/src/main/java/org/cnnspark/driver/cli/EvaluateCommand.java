@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
+import org.cnnspark.driver.data.DataOptions;
 import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.data.LoadedData;
 import org.cnnspark.driver.train.DistributedTrainer;
@@ -38,16 +39,21 @@ public final class EvaluateCommand implements Callable<Integer> {
     try (SparkSessions.Started s = SparkSessions.start(sparkArgs.master, "cnn-spark evaluate", common.verbose)) {
       Configuration conf = s.jsc().hadoopConfiguration();
       ModelFile model = modelArgs.readModelDir(conf);
-      LoadedData data = Datasets.load(s.spark(), dataArgs.options(dataArgs.data, dataArgs.labels, sparkArgs.workers(s),
-          modelArgs.knownShape(model)).withClassNames(model == null || model.classNames().isEmpty() ? null : model.classNames()));
+      DataOptions options = dataArgs.options(dataArgs.data, dataArgs.labels, sparkArgs.workers(s),
+          modelArgs.knownShape(model)).withClassNames(model == null || model.classNames().isEmpty() ? null : model.classNames());
+      LoadedData data = Datasets.load(s.spark(), options);
       try {
         if (model == null) {
           model = modelArgs.fromSafetensors(conf, data.shape());
         }
         EngineSpec engine = new EngineSpec(model.spec(), model.inputShape(), model.optimizer(), model.normalization(),
             s.taskCpus());
-        DistributedTrainer.checkClasses(data, model.network(org.cnnspark.engine.kernels.Kernels.gemm(),
-            modelArgs.model).numClasses(), dataArgs.data);
+        int k = model.network(org.cnnspark.engine.kernels.Kernels.gemm(), modelArgs.model).numClasses();
+        if (dataArgs.skipBadRecords && data.classNames().isEmpty() && data.numClasses() > k) {
+          data.unpersist(); // labels past the model's outputs are bad records: skipped and counted, as in train
+          data = Datasets.load(s.spark(), options.withNumClasses(k));
+        }
+        DistributedTrainer.checkClasses(data, k, dataArgs.data);
         DistributedTrainer.Evaluation e = new DistributedTrainer(s.jsc(), engine,
             new TrainConfig(1, 1, 1, false, 0, false, false)).evaluate(data.blocks(), model.params());
         ObjectNode o = new ObjectMapper().createObjectNode();

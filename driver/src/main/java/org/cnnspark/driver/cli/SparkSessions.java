@@ -72,6 +72,14 @@ final class SparkSessions {
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1").setIfMissing("spark.driver.host", "127.0.0.1");
     }
     DistributedTrainer.checkSerializer(conf);
-    return new Started(SparkSession.builder().config(conf).getOrCreate(), true);
+    try {
+      return new Started(SparkSession.builder().config(conf).getOrCreate(), true);
+    } catch (Exception e) { // Scala throws the checked SparkException undeclared
+      if (String.valueOf(e.getMessage()).contains("Could not parse Master URL")) {
+        throw new IllegalArgumentException("--master " + conf.get("spark.master") + ": Spark cannot parse this master URL;"
+            + " use local[N], local[*], spark://HOST:PORT, yarn or k8s://https://HOST:PORT", e);
+      }
+      throw org.cnnspark.driver.train.SparkErrors.rethrow(e);
+    }
   }
 }

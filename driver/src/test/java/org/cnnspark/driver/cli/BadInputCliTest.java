@@ -274,6 +274,11 @@ class BadInputCliTest {
     CliTest.Run t = CliTest.run(train(outOfRange, "--skip-bad-records", "--out", out2.toString()));
     assertEquals(0, t.code(), t.err());
     assertTrue(t.err().contains("35 training images") && t.err().contains("(5 bad records skipped)"), t.err());
+    CliTest.Run e2 = CliTest.run("evaluate", "--model", out2.toString(), "--data", outOfRange.toString(),
+        "--skip-bad-records");
+    assertEquals(0, e2.code(), e2.err());
+    assertEquals(35, new ObjectMapper().readTree(e2.out()).get("n").asLong());
+    assertEquals(5, new ObjectMapper().readTree(e2.out()).get("skipped").asLong());
   }
 
   @Test
@@ -429,6 +434,10 @@ class BadInputCliTest {
         new Case("no model at", "inspect", "--model", dir.resolve("nothing").toString()),
         new Case("Unmatched argument", "frobnicate")));
     assertBad(cases);
+    CliTest.Run verbose = CliTest.run(train(good, "--epochs", "0", "--verbose"));
+    assertEquals(2, verbose.code(), verbose.err());
+    assertTrue(verbose.err().contains("epochs must be >= 1") && verbose.err().contains("\tat "),
+        "--verbose adds the stack trace: " + verbose.err());
   }
 
   @Test

@@ -1,0 +1,70 @@
+package org.cnnspark.driver.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.cnnspark.driver.cli.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLI as its own process (what bin/cnn-spark runs): the exit code System.exit gives, and the
+ * cases an in-process test cannot reach because the CLI would use the test's SparkSession, such as
+ * a bad --master. {@link #cli} also runs {@link LargeModelTest}.
+ */
+class CliProcessTest {
+  @TempDir
+  Path dir;
+
+  /** What a CLI process printed (stdout and stderr together) and returned. */
+  record Result(int code, String output, double seconds) {}
+
+  /** Runs Main in a new JVM with this JVM's classpath and module flags, the given heap, and OPENBLAS_NUM_THREADS=1. */
+  static Result cli(Path log, String heap, int timeoutMinutes, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx" + heap);
+    cmd.addAll(LocalClusterTest.jvmFlags());
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+    long start = System.nanoTime();
+    Process p = pb.start();
+    if (!p.waitFor(timeoutMinutes, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new AssertionError("cnn-spark " + String.join(" ", args) + " did not end in " + timeoutMinutes
+          + " minutes:\n" + tail(log));
+    }
+    return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8), (System.nanoTime() - start) / 1e9);
+  }
+
+  static String tail(Path log) throws IOException {
+    if (!Files.exists(log)) {
+      return "(no output)";
+    }
+    List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+  }
+
+  @Test
+  void badMasterExitsTwoWithoutAStackTrace() throws IOException, InterruptedException {
+    Path out = dir.resolve("never");
+    String[] args = {"train", "--master", "lokal[2]", "--data", dir.resolve("x-images-idx3-ubyte").toString(), "--out",
+        out.toString()};
+    Result r = cli(dir.resolve("bad-master.log"), "512m", 2, args);
+    assertEquals(2, r.code(), r.output());
+    assertTrue(r.output().contains("error: --master lokal[2]: Spark cannot parse this master URL"), r.output());
+    assertFalse(r.output().contains("\tat "), "no stack trace without --verbose:\n" + r.output());
+
+    assertFalse(Files.exists(out));
+  }
+}
