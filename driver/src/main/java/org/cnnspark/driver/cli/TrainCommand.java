@@ -42,7 +42,7 @@ import picocli.CommandLine.Option;
     description = {"Train a CNN on Spark: every round, each worker trains the engine on its partition's share, then the "
         + "driver averages the parameters (weighted by examples, in partition order: bit-identical run to run).",
         "Writes MODEL_DIR/model.cnn (weights, architecture, provenance), MODEL_DIR/metrics.jsonl (one JSON line per round)"
-            + " and MODEL_DIR/report.html (learning curves)."})
+            + " and MODEL_DIR/report.html (learning curves); checkpoints in MODEL_DIR/checkpoints (--resume continues from them)."})
 public final class TrainCommand implements Callable<Integer> {
   @Mixin
   Main.Common common;

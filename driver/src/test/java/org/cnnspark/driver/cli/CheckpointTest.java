@@ -168,6 +168,15 @@ class CheckpointTest {
   }
 
   @Test
+  void aFreshRunReplacesAFinishedRunsCheckpoints() throws IOException {
+    Path rerun = copyWith("rerun", 5, 6);
+    CliTest.Run r = train(rerun, "--rounds-per-epoch", "1", "--epochs", "1");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(List.of("round-000001.cnn"), checkpointNames(rerun), "the earlier run's 5 and 6 do not continue this one");
+    assertEquals("1", checkpoint(rerun, 1).options().get("rounds-per-epoch"));
+  }
+
+  @Test
   void aCorruptLatestCheckpointFallsBackToThePreviousWithAWarning() throws IOException {
     Path corrupt = copyWith("corrupt", 5, 6);
     Path six = corrupt.resolve(Checkpoints.DIR).resolve("round-000006.cnn");
