@@ -296,6 +296,15 @@ class BadInputCliTest {
     }
     assertEquals(6, seen, "each of the 3 records once per epoch, whatever the round: " + lines);
     assertEquals("4", CliTest.readModel(out).provenance().get("partitions"));
+    Path csv = dir.resolve("three.csv");
+    CliTest.Run p = CliTest.run("predict", "--model", out.toString(), "--data", three.toString(), "--workers", "8",
+        "--out", csv.toString());
+    assertEquals(0, p.code(), p.err());
+    List<String> rows = Files.readAllLines(csv);
+    assertEquals(4, rows.size(), "header and three records from 8 partitions: " + rows);
+    for (int i = 0; i < 3; i++) {
+      assertTrue(rows.get(i + 1).startsWith(i + "," + i + ","), "record order and labels: " + rows);
+    }
     for (float v : CliTest.readModel(out).params()) {
       assertTrue(Float.isFinite(v));
     }

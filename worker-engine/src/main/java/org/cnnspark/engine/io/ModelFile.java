@@ -80,7 +80,10 @@ public record ModelFile(ModelSpec spec, Shape inputShape, Normalization normaliz
    * larger than {@link #MAX_BYTES}: it could be written but not read back.
    */
   public static void checkFits(long params, long optimizerState) {
-    long bytes = FIXED_BYTES + HEADER_ALLOWANCE + 4 * (params + optimizerState);
+    checkFits(params, optimizerState, FIXED_BYTES + HEADER_ALLOWANCE + 4 * (params + optimizerState));
+  }
+
+  private static void checkFits(long params, long optimizerState, long bytes) {
     if (bytes > MAX_BYTES) {
       throw new IllegalArgumentException(String.format("a model of %,d parameters with %,d optimizer state values makes a"
           + " model file of %,d bytes, more than the %,d this version reads (one Java array): use a smaller model, or an"
@@ -126,9 +129,8 @@ public record ModelFile(ModelSpec spec, Shape inputShape, Normalization normaliz
     CRC32C crc = new CRC32C();
     CheckedOutputStream c = new CheckedOutputStream(out, crc);
     byte[] header = JSON.writeValueAsBytes(headerJson());
-    if (FIXED_BYTES + header.length + 4L * (params.length + optimizerState.length) > MAX_BYTES) {
-      checkFits(params.length, optimizerState.length + header.length / 4 + (HEADER_ALLOWANCE / 4)); // throws
-    }
+    checkFits(params.length, optimizerState.length,
+        FIXED_BYTES + header.length + 4L * (params.length + optimizerState.length));
     c.write(MAGIC);
     c.write(ints(VERSION, header.length));
     c.write(header);
