@@ -12,6 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The driver SIGKILLed during training, then {@code train --resume}: the final model has the bits
  * of an uninterrupted run. Each run is a separate JVM ({@code cnn-spark train} on local[2]) with
- * this JVM's java, classpath and module flags; the uninterrupted reference runs in this JVM.
+ * this JVM's java, classpath and module flags; the uninterrupted reference runs in this JVM at the same time.
  */
 class DriverKillTest {
   static final String ARCH = "conv(8,3,pad=1) relu maxpool(2) conv(16,3,pad=1) relu maxpool(2) flatten dense(32) relu dense(10)";
@@ -42,6 +45,10 @@ class DriverKillTest {
   @Test
   void aResumedRunEndsWithTheBitsOfAnUninterruptedOne() throws Exception {
     Path images = LocalSpark.writeIdx(dir.resolve("data"), "small-train", LocalSpark.fashion("train", 0, 2000), true);
+    // the uninterrupted reference runs in this JVM (same java, classpath and flags), meanwhile
+    Path whole = dir.resolve("whole");
+    ExecutorService background = Executors.newSingleThreadExecutor();
+    Future<Integer> reference = background.submit(() -> Main.run(args(images, whole).toArray(String[]::new)));
     Path killed = dir.resolve("killed");
     Process p = train(images, killed, "first");
     Path marker = killed.resolve(Checkpoints.DIR).resolve(String.format("round-%06d.cnn", KILL_AT));
@@ -68,9 +75,8 @@ class DriverKillTest {
     int at = Integer.parseInt(from.group(1));
     assertTrue(at >= KILL_AT && at < ROUNDS, "resumed from the middle, round " + at);
 
-    // the reference in this JVM (same java, classpath and flags): one Spark start-up less
-    Path whole = dir.resolve("whole");
-    assertEquals(0, Main.run(args(images, whole).toArray(String[]::new)));
+    assertEquals(0, reference.get(5, TimeUnit.MINUTES), "the uninterrupted run");
+    background.shutdown();
 
     ModelFile a = ModelDir.read(whole.toString(), new Configuration());
     ModelFile b = ModelDir.read(killed.toString(), new Configuration());
