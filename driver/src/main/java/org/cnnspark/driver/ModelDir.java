@@ -43,6 +43,9 @@ public final class ModelDir {
         throw new IOException("could not move the existing " + target + " aside; the new model is in " + tmp);
       }
       if (!fs.rename(tmp, target)) {
+        if (hadOld) {
+          fs.rename(old, target); // the old model goes back: never no model where there was one
+        }
         throw new IOException("could not rename " + tmp + " to " + target);
       }
       if (hadOld) {
