@@ -127,6 +127,21 @@ class UntrustedLengthsTest {
   }
 
   @Test
+  void deeplyNestedHeaderIsRefusedNotAStackOverflow() {
+    String header = "[".repeat(200_000) + "]".repeat(200_000);
+    ByteBuffer b = ByteBuffer.allocate(8 + header.length()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.putLong(header.length()).put(header.getBytes(StandardCharsets.US_ASCII));
+    String m = message(() -> {
+      try {
+        SafeTensors.read(new ByteArrayInputStream(b.array()), "deep.safetensors");
+      } catch (IOException e) {
+        throw new AssertionError(e);
+      }
+    });
+    assertTrue(m.contains("deep.safetensors has a header that is not valid JSON"), m);
+  }
+
+  @Test
   void architecturesThatOverflowAreBadInputNotCrashes() {
     String m = message(() -> Network.create(ModelSpec.parse("flatten dense(99999999)"), new Shape(1, 28, 28),
         Init.PYTORCH, 0));
