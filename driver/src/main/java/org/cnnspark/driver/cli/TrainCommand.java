@@ -222,6 +222,9 @@ public final class TrainCommand implements Callable<Integer> {
               ? "; " + out + "/" + ModelDir.MODEL + " is left as it was" : ""));
         }
         Map<String, String> prov = provenance(s, net, trainer, train, testData, w, history);
+        if (from != null) {
+          warnIfOtherKernels(from, prov);
+        }
         ModelFile model = new ModelFile(spec, train.shape(), Normalization.SCALE_ONLY, train.classNames(), prov, optConfig,
             done.steps(), done.params(), done.state());
         ModelDir.write(out, model, metrics, conf);
@@ -321,6 +324,21 @@ public final class TrainCommand implements Callable<Integer> {
 
   private String position(TrainState at) {
     return "next: epoch " + (at.epoch() + 1) + (roundsPerEpoch > 1 ? " round " + (at.round() + 1) : "");
+  }
+
+  /**
+   * Kernels and engine threads are not options but change the last bits: a run resumed elsewhere is
+   * valid training, just not bit-identical to an uninterrupted one, which is worth a warning.
+   */
+  private static void warnIfOtherKernels(Checkpoints.Checkpoint from, Map<String, String> now) {
+    for (String key : List.of("executor_kernels", "threads_per_task")) {
+      String then = from.model().provenance().getOrDefault(key, "");
+      String current = now.getOrDefault(key, "");
+      if (!then.isEmpty() && !current.isEmpty() && !then.equals(current)) {
+        System.err.println("cnn-spark: warning: " + key + " was " + then + " up to " + from.file() + " and is "
+            + current + " now: the weights will not be bit-identical to an uninterrupted run");
+      }
+    }
   }
 
   /** What options cannot see: the data's record count and the sizes of the saved state. */

@@ -233,8 +233,7 @@ class CheckpointTest {
     for (int i = 0; i < huge.length; i++) {
       huge[i] *= 1e30f;
     }
-    new ModelFile(m.spec(), m.inputShape(), m.normalization(), m.classNames(), m.provenance(), m.optimizer(),
-        m.optimizerSteps(), huge, m.optimizerState()).write(five);
+    rewrite(five, m, m.provenance(), huge);
     byte[] before = Files.readAllBytes(five);
     CliTest.Run r = train(later, "--resume");
     assertEquals(2, r.code(), r.err());
@@ -243,6 +242,26 @@ class CheckpointTest {
     assertArrayEquals(before, Files.readAllBytes(five));
     assertEquals(List.of("round-000005.cnn"), checkpointNames(later));
     assertFalse(Files.exists(later.resolve(ModelDir.MODEL)));
+  }
+
+  @Test
+  void resumingOnOtherKernelsWarnsThatTheBitsWillDiffer() throws IOException {
+    Path elsewhere = copyWith("elsewhere", 5);
+    Path five = elsewhere.resolve(Checkpoints.DIR).resolve("round-000005.cnn");
+    ModelFile m = checkpoint(elsewhere, 5).model();
+    Map<String, String> prov = new java.util.HashMap<>(m.provenance());
+    prov.put("executor_kernels", "some-other-blas");
+    rewrite(five, m, prov, m.params());
+    CliTest.Run r = train(elsewhere, "--resume");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("warning: executor_kernels was some-other-blas up to " + five), r.err());
+    assertFalse(r.err().contains("threads_per_task was"), r.err());
+  }
+
+  /** A checkpoint file with another provenance or parameters (a valid file: its CRC is computed anew). */
+  static void rewrite(Path file, ModelFile m, Map<String, String> provenance, float[] params) throws IOException {
+    new ModelFile(m.spec(), m.inputShape(), m.normalization(), m.classNames(), provenance, m.optimizer(),
+        m.optimizerSteps(), params, m.optimizerState()).write(file);
   }
 
   @Test
