@@ -331,6 +331,7 @@ class BadInputCliTest {
       cases.add(new Case(expect, "evaluate", "--model", d, "--data", good.toString()));
       cases.add(new Case(expect, "predict", "--model", d, "--data", good.toString(), "--out", never + ".csv"));
       cases.add(new Case(expect, "inspect", "--model", d));
+      cases.add(new Case(expect, "report", "--model", d));
       cases.add(new Case(expect, "export", "--model", d, "--out", never + ".safetensors"));
       cases.add(new Case("is a cnn-spark model file, not safetensors", "train", "--data", good.toString(), "--init",
           b[0].toString(), "--arch", ARCH, "--out", never.toString()));
