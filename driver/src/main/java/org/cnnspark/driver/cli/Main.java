@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 @Command(name = "cnn-spark", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Train convolutional neural networks on Apache Spark.",
     subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class,
-        InspectCommand.class, ReportCommand.class, BenchCommand.class})
+        InspectCommand.class, ReportCommand.class, BenchCommand.class, QuickstartCommand.class})
 public final class Main implements Callable<Integer> {
 
   /** Exit code for bad input: options, files, records. */

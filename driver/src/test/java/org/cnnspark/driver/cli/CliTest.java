@@ -228,7 +228,7 @@ class CliTest {
 
   @Test
   void everyCommandHasHelp() {
-    for (String c : new String[] {"train", "evaluate", "predict", "export", "inspect", "report", "bench"}) {
+    for (String c : new String[] {"train", "evaluate", "predict", "export", "inspect", "report", "bench", "quickstart"}) {
       Run r = run(c, "--help");
       assertEquals(0, r.code(), c);
       assertTrue(r.out().contains("Usage: cnn-spark " + c), c + ": " + r.out() + r.err());
