@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.SparkConf;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.sql.SparkSession;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExecutorLossTest {
   /** How long the victim's task has been running when it is killed. */
-  static final long KILL_AFTER_MS = 150;
+  static final long KILL_AFTER_MS = 50;
 
   @TempDir
   static Path dir;
@@ -41,7 +42,7 @@ class ExecutorLossTest {
     String home = System.getenv("SPARK_HOME");
     assumeTrue(home != null && System.getenv("SPARK_SCALA_VERSION") != null,
         "SPARK_HOME and SPARK_SCALA_VERSION are not set (driver/pom.xml sets them for surefire)");
-    // 1,000 images per task and round: long enough to be killed in the middle
+    // 1,000 images per task and round: the kill comes well before a task ends
     Path images = LocalSpark.writeIdx(dir, "small-train", LocalSpark.fashion("train", 0, 4000), true);
     List<String> directories = LocalClusterTest.linkJars(Path.of(home));
 
@@ -70,9 +71,19 @@ class ExecutorLossTest {
     final List<String> lostTasks = new CopyOnWriteArrayList<>();
     private final AtomicBoolean started = new AtomicBoolean();
 
+    /** The first stage submitted after this listener was added: round 2's, not a late event of round 1. */
+    private volatile int stage = -1;
+
+    @Override
+    public void onStageSubmitted(SparkListenerStageSubmitted submitted) {
+      if (stage < 0) {
+        stage = submitted.stageInfo().stageId();
+      }
+    }
+
     @Override
     public void onTaskStart(SparkListenerTaskStart start) {
-      if (!started.compareAndSet(false, true)) {
+      if (start.stageId() != stage || !started.compareAndSet(false, true)) {
         return;
       }
       String executor = start.taskInfo().executorId();
