@@ -62,7 +62,8 @@ public final class QuickstartCommand implements Callable<Integer> {
     List<String> train = new ArrayList<>(List.of("train",
         "--data", dir.resolve(FashionMnistFiles.images("train")).toString(),
         "--test", dir.resolve(FashionMnistFiles.images("t10k")).toString(),
-        "--arch", "tutorial-cnn", "--epochs", Integer.toString(epochs), "--out", out));
+        "--arch", "tutorial-cnn", "--epochs", Integer.toString(epochs), "--out", out,
+        "--resume")); // run again after an interruption, it continues from the last checkpoint
     if (master != null) {
       train.addAll(List.of("--master", master));
     }

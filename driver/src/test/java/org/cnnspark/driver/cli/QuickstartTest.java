@@ -168,6 +168,11 @@ class QuickstartTest {
     }
     assertTrue(Files.exists(out.resolve("model.cnn")) && Files.exists(out.resolve("report.html")));
     assertTrue(r.err().contains("tutorial CNN"), r.err());
+
+    // run again: it continues from the finished run's last checkpoint, with nothing left to train
+    CliTest.Run again = run("quickstart", "--data-dir", small.toString(), "--epochs", "1", "--out", out.toString());
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.err().contains("resuming from") && !again.err().contains("epoch 1/1"), again.err());
   }
 
   static CliTest.Run run(String... args) {
