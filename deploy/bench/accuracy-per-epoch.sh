@@ -2,7 +2,9 @@
 # Test accuracy per epoch on full Fashion-MNIST: the tutorial CNN, 2 workers on local[2], batch 64,
 # lr 0.01, momentum 0.9, 5 epochs, for per-epoch averaging and for --rounds-per-epoch 20; then
 # PyTorch in one process on the same settings (../shared/peers/torch_cnn_bench.py --sections train)
-# when python3-torch is installed. Env: DATA, EPOCHS (5), KS ("1 20"), OUT, TORCH (1 = run PyTorch too).
+# when python3-torch is installed, on 1 thread by default (OpenMP on 2 threads collapses on a busy
+# machine; accuracy does not depend on it). Env: DATA, EPOCHS (5), KS ("1 20"), OUT, TORCH (1 = run
+# PyTorch too), TORCH_THREADS (1).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 data="${DATA:-/usr/share/datasets/fashion-mnist}"
@@ -23,7 +25,7 @@ echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/load
 peer="$root/../shared/peers/torch_cnn_bench.py"
 if [ "${TORCH:-1}" = 1 ] && [ -f "$peer" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 "$peer" --sections train \
-    --epochs "$epochs" --train-threads 2 --json-out "$out/torch.json" > "$out/torch.log" 2>&1 || true
+    --epochs "$epochs" --train-threads "${TORCH_THREADS:-1}" --capacity-probe 0 --json-out "$out/torch.json" > "$out/torch.log" 2>&1 || true
 fi
 python3 - "$out" "$ks" <<'PY'
 import json, os, sys
