@@ -17,7 +17,8 @@ images="$data/$prefix-images-idx3-ubyte.gz"
 labels="$data/$prefix-labels-idx1-ubyte.gz"
 "$root/bin/cnn-spark" --version >/dev/null  # builds the jars if needed
 flags="$(sed -n 's:.*<cnn.jvm.flags>\(.*\)</cnn.jvm.flags>.*:\1:p' "$root/pom.xml")"
-cp="$root/driver/target/cnn-spark-driver-0.1.0-SNAPSHOT.jar:$(cat "$root/driver/target/launcher-classpath.txt")"
+launch="$root/driver/target/launch"  # the launcher's copies (bin/cnn-spark): safe from rebuilds
+cp="$launch/cnn-spark-driver-0.1.0-SNAPSHOT.jar:$(sed "s#$root/worker-engine/target/#$launch/#" "$root/driver/target/launcher-classpath.txt")"
 export OPENBLAS_NUM_THREADS=1
 
 spark() {
