@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The commands find this class's SparkSession running and use it (as under spark-submit or in a
  * notebook) instead of starting their own.
  */
-class CliTest {
+public class CliTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String SMALL_ARCH = "conv(8,3,pad=1) relu maxpool(2) conv(16,3,pad=1) relu maxpool(2) flatten dense(32) relu dense(10)";
 
@@ -46,9 +46,10 @@ class CliTest {
   static Path model;
 
   /** What a command printed and returned. */
-  record Run(int code, String out, String err) {}
+  public record Run(int code, String out, String err) {}
 
-  static Run run(String... args) {
+  /** Runs the CLI in this JVM, capturing stdout and stderr (other packages' CLI tests use it too). */
+  public static Run run(String... args) {
     PrintStream out = System.out;
     PrintStream err = System.err;
     ByteArrayOutputStream o = new ByteArrayOutputStream();

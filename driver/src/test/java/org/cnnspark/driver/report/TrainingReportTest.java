@@ -8,10 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,6 +21,7 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
 import org.cnnspark.driver.ModelDir;
+import org.cnnspark.driver.cli.CliTest;
 import org.cnnspark.driver.cli.Main;
 import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.engine.Init;
@@ -70,27 +68,12 @@ class TrainingReportTest {
     return d;
   }
 
-  /** What {@code cnn-spark report --model DIR} returned and printed. */
-  record Run(int code, String out, String err) {}
-
-  static Run runReport(Path modelDir) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-    try {
-      int code = Main.run("report", "--model", modelDir.toString());
-      return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+  static CliTest.Run runReport(Path modelDir) {
+    return CliTest.run("report", "--model", modelDir.toString());
   }
 
   static String report(Path modelDir) {
-    Run r = runReport(modelDir);
+    CliTest.Run r = runReport(modelDir);
     assertEquals(0, r.code(), r.err());
     assertEquals(modelDir.resolve(TrainingReport.FILE).toString(), r.out().strip(), "report prints the path it wrote");
     return read(modelDir.resolve(TrainingReport.FILE));
@@ -210,7 +193,7 @@ class TrainingReportTest {
     assertTrue(report(model).contains("Training report"), "the stale report is replaced");
 
     Files.writeString(model.resolve(ModelDir.METRICS), "{\"epoch\": 1, \"round\": 1}\n", java.nio.file.StandardOpenOption.APPEND);
-    Run r = runReport(model);
+    CliTest.Run r = runReport(model);
     assertEquals(Main.BAD_INPUT, r.code());
     String msg = r.err();
     assertTrue(msg.contains("metrics.jsonl line 5") && msg.contains("'loss'"), msg);
