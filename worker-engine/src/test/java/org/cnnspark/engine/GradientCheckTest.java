@@ -189,6 +189,9 @@ class GradientCheckTest {
       "conv(4,5,pad=2) maxpool(2,stride=1) relu flatten dense(5); 2x6x5",
       "conv(4,3) relu flatten dense(5); 3x7x5",
       "conv(4,1) relu maxpool(3) conv(3,3,pad=1) relu maxpool(2) flatten dense(5); 2x12x13",
+      // channel counts past a vector (8 or 16 lanes) with a tail, odd planes, a strided conv
+      "conv(11,3,pad=1) relu maxpool(2) conv(19,3,pad=1) relu maxpool(2) flatten dense(5); 3x9x11",
+      "conv(16,3,stride=2,pad=1) relu maxpool(2) flatten dense(5); 2x13x11",
   })
   void fusedEpilogueEqualsSeparateLayers(String spec, String shape) {
     Network fused = Network.create(ModelSpec.parse(spec), Shape.parse(shape), Init.PYTORCH, SEED, Kernels.gemm(), true);

@@ -26,6 +26,75 @@ public final class ArrayOps {
     }
   }
 
+  /**
+   * One row of 2x2 stride-2 max-pool windows over a channels-last grid (c floats per cell): window
+   * w's cells start at g[top + 2wc], +c, +down, +down+c. For each window and channel,
+   * out[o + wc + ch] = max + bias[ch] (0 with relu when not > 0) and code[k + wc + ch] = which
+   * cell held the first maximum in row-major order (0-3, as PyTorch's argmax), or 4 when relu
+   * zeroed the output (no gradient flows). The bias is added after the max: fl(v + b) is monotonic
+   * in v, so the maximum is the same number, for a quarter of the additions.
+   */
+  public static void maxPool2x2Row(float[] g, int top, int down, int windows, int c, float[] bias, boolean relu,
+                                   float[] out, int o, float[] code, int k) {
+    if (VECTOR) {
+      VectorOps.maxPool2x2Row(g, top, down, windows, c, bias, relu, out, o, code, k);
+      return;
+    }
+    for (int w = 0; w < windows; w++) {
+      int t = top + 2 * w * c;
+      maxPool2x2Tail(g, t, t + c, t + down, t + down + c, 0, c, bias, relu, out, o + w * c, code, k + w * c);
+    }
+  }
+
+  /** Channels [from, c) of one window: the scalar form of the vector loop, same operations. */
+  static void maxPool2x2Tail(float[] g, int i0, int i1, int i2, int i3, int from, int c, float[] bias, boolean relu,
+                             float[] out, int o, float[] code, int k) {
+    for (int ch = from; ch < c; ch++) {
+      float v0 = g[i0 + ch];
+      float v1 = g[i1 + ch];
+      float v2 = g[i2 + ch];
+      float v3 = g[i3 + ch];
+      float m01 = Math.max(v0, v1);
+      float m23 = Math.max(v2, v3);
+      float c01 = v1 > v0 ? 1f : 0f;
+      float c23 = v3 > v2 ? 3f : 2f;
+      boolean lower = m23 > m01;
+      float m = (lower ? m23 : m01) + bias[ch];
+      float cell = lower ? c23 : c01;
+      boolean dead = relu && !(m > 0f);
+      out[o + ch] = dead ? 0f : m;
+      code[k + ch] = dead ? 4f : cell;
+    }
+  }
+
+  /**
+   * The gradient of {@link #maxPool2x2Row}: writes every cell of the row's windows (dense, so no
+   * prior zeroing of them is needed): the cell named by the code gets dy, the other three 0.
+   */
+  public static void maxUnpool2x2Row(float[] dy, int d, float[] code, int k, float[] g, int top, int down,
+                                     int windows, int c) {
+    if (VECTOR) {
+      VectorOps.maxUnpool2x2Row(dy, d, code, k, g, top, down, windows, c);
+      return;
+    }
+    for (int w = 0; w < windows; w++) {
+      int t = top + 2 * w * c;
+      maxUnpool2x2Tail(dy, d + w * c, code, k + w * c, g, t, t + c, t + down, t + down + c, 0, c);
+    }
+  }
+
+  static void maxUnpool2x2Tail(float[] dy, int d, float[] code, int k, float[] g, int i0, int i1, int i2, int i3,
+                               int from, int c) {
+    for (int ch = from; ch < c; ch++) {
+      float v = dy[d + ch];
+      float cell = code[k + ch];
+      g[i0 + ch] = cell == 0f ? v : 0f;
+      g[i1 + ch] = cell == 1f ? v : 0f;
+      g[i2 + ch] = cell == 2f ? v : 0f;
+      g[i3 + ch] = cell == 3f ? v : 0f;
+    }
+  }
+
   /** Describes the path for the kernel log line. */
   static String description() {
     return VECTOR ? "Vector API on" : "Vector API off (add --add-modules=jdk.incubator.vector to the JVM flags)";

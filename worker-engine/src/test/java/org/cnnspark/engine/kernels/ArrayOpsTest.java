@@ -44,4 +44,77 @@ class ArrayOpsTest {
       assertTrue(dst[i] == (i >= 4 && i < 23 ? 1f : 0f), "index " + i);
     }
   }
+
+  /** A channels-last grid of rows x cols cells x c channels, with ties (many zeros, repeats) and a NaN. */
+  private static float[] grid(Random r, int rows, int cols, int c) {
+    float[] g = new float[rows * cols * c + 3];
+    for (int i = 0; i < g.length; i++) {
+      int kind = r.nextInt(4);
+      g[i] = kind == 0 ? 0f : kind == 1 ? (float) r.nextInt(3) - 1 : (float) r.nextGaussian();
+    }
+    g[r.nextInt(g.length)] = Float.NaN;
+    return g;
+  }
+
+  @Test
+  void vectorMaxPoolAndUnpoolGiveTheScalarLoopsBitsOnAwkwardChannelCounts() {
+    Random r = new Random(11);
+    for (int c : new int[] {1, 3, 7, 8, 9, 16, 17, 32, 64}) {
+      for (boolean relu : new boolean[] {false, true}) {
+        int cols = 6;
+        int windows = 3;
+        float[] g = grid(r, 2, cols, c);
+        float[] bias = new float[c];
+        for (int i = 0; i < c; i++) {
+          bias[i] = (float) r.nextGaussian() * 0.5f;
+        }
+        float[] outV = new float[windows * c + 2];
+        float[] codeV = new float[windows * c + 5];
+        float[] outS = outV.clone();
+        float[] codeS = codeV.clone();
+        VectorOps.maxPool2x2Row(g, 1, cols * c, windows, c, bias, relu, outV, 2, codeV, 2);
+        for (int w = 0; w < windows; w++) {
+          int t = 1 + 2 * w * c;
+          ArrayOps.maxPool2x2Tail(g, t, t + c, t + cols * c, t + cols * c + c, 0, c, bias, relu, outS, 2 + w * c, codeS, 2 + w * c);
+        }
+        String what = "c=" + c + " relu=" + relu;
+        assertArrayEquals(outS, outV, 0f, what);
+        assertArrayEquals(codeS, codeV, 0f, what);
+
+        float[] dy = new float[windows * c];
+        for (int i = 0; i < dy.length; i++) {
+          dy[i] = (float) r.nextGaussian();
+        }
+        float[] gV = new float[g.length];
+        java.util.Arrays.fill(gV, 9f);
+        float[] gS = gV.clone();
+        VectorOps.maxUnpool2x2Row(dy, 0, codeV, 2, gV, 1, cols * c, windows, c);
+        for (int w = 0; w < windows; w++) {
+          int t = 1 + 2 * w * c;
+          ArrayOps.maxUnpool2x2Tail(dy, w * c, codeS, 2 + w * c, gS, t, t + c, t + cols * c, t + cols * c + c, 0, c);
+        }
+        assertArrayEquals(gS, gV, 0f, what);
+      }
+    }
+  }
+
+  @Test
+  void maxPoolCodesNameTheFirstMaximumInRowMajorOrderAndReluKillsTheRest() {
+    // one window per case, one channel: cells top-left, top-right, bottom-left, bottom-right
+    float[][] cases = {{1, 5, 5, 0}, {0, 0, 0, 0}, {1, 2, 3, 3}, {3, 1, 3, 1}, {-1, -2, -3, -4}, {2, 2, 7, 1}};
+    float[] wantCode = {1, 0, 2, 0, 0, 2};
+    for (int i = 0; i < cases.length; i++) {
+      float[] v = cases[i];
+      float[] g = {v[0], v[1], v[2], v[3]};
+      float[] out = new float[1];
+      float[] code = new float[1];
+      ArrayOps.maxPool2x2Row(g, 0, 2, 1, 1, new float[] {0.5f}, false, out, 0, code, 0);
+      assertTrue(code[0] == wantCode[i], "case " + i + ": code " + code[0]);
+      float max = Math.max(Math.max(v[0], v[1]), Math.max(v[2], v[3]));
+      assertTrue(out[0] == max + 0.5f, "case " + i + ": out " + out[0]);
+      ArrayOps.maxPool2x2Row(g, 0, 2, 1, 1, new float[] {0.5f}, true, out, 0, code, 0);
+      boolean dead = !(max + 0.5f > 0f);
+      assertTrue(code[0] == (dead ? 4f : wantCode[i]) && out[0] == (dead ? 0f : max + 0.5f), "relu case " + i);
+    }
+  }
 }
