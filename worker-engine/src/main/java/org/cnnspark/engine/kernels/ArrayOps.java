@@ -69,7 +69,9 @@ public final class ArrayOps {
 
   /**
    * The gradient of {@link #maxPool2x2Row}: writes every cell of the row's windows (dense, so no
-   * prior zeroing of them is needed): the cell named by the code gets dy, the other three 0.
+   * prior zeroing of them is needed): the cell named by the code gets dy, the other three 0. dy of
+   * a window ReLU zeroed (code 4) is set to 0 in place, so dy is then what reached the pre-ReLU
+   * maximum, whose sum over windows is the bias gradient.
    */
   public static void maxUnpool2x2Row(float[] dy, int d, float[] code, int k, float[] g, int top, int down,
                                      int windows, int c) {
@@ -92,6 +94,7 @@ public final class ArrayOps {
       g[i1 + ch] = cell == 1f ? v : 0f;
       g[i2 + ch] = cell == 2f ? v : 0f;
       g[i3 + ch] = cell == 3f ? v : 0f;
+      dy[d + ch] = cell == 4f ? 0f : v;
     }
   }
 

@@ -80,6 +80,7 @@ final class VectorOps {
         zero.blend(v, cell.compare(VectorOperators.EQ, 1f)).intoArray(g, i1 + ch);
         zero.blend(v, cell.compare(VectorOperators.EQ, 2f)).intoArray(g, i2 + ch);
         zero.blend(v, cell.compare(VectorOperators.EQ, 3f)).intoArray(g, i3 + ch);
+        v.blend(zero, cell.compare(VectorOperators.EQ, 4f)).intoArray(dy, dw + ch);
       }
       ArrayOps.maxUnpool2x2Tail(dy, dw, code, kw, g, i0, i1, i2, i3, ch, c);
     }

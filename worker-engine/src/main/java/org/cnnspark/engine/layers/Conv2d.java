@@ -59,6 +59,7 @@ public final class Conv2d extends Layer {
 
   // scratch: heap tiles for element-wise work, direct buffers as GEMM operands
   private float[] xpTile;
+  private float[] imageTile;
   private float[] gridTile;
   private float[] outTile;
   private float[] pooledTile;
@@ -138,6 +139,7 @@ public final class Conv2d extends Layer {
     ckk = in.c() * kernel * kernel;
     chunk = Math.max(1, TARGET_COLUMNS / grid);
     xpTile = new float[in.c() * plane];
+    imageTile = new float[in.size()];
     finalOut = out;
   }
 
@@ -171,15 +173,18 @@ public final class Conv2d extends Layer {
     biasTile = tile(biasTile, outChannels);
   }
 
-  /** Copies image n of x into the zero-padded planes xpTile (borders stay zero). */
+  /**
+   * Copies image n of x into the zero-padded planes xpTile (borders stay zero): one bulk read from
+   * the direct buffer, then row copies on the heap (a read per row costs ~10x more).
+   */
   private void padInput(FloatBuffer x, int n) {
     int c = in.c();
     int h = in.h();
     int w = in.w();
-    int base = n * in.size();
+    x.get(n * in.size(), imageTile, 0, in.size());
     for (int ch = 0; ch < c; ch++) {
       for (int i = 0; i < h; i++) {
-        x.get(base + (ch * h + i) * w, xpTile, ch * plane + (i + pad) * wp + pad, w);
+        System.arraycopy(imageTile, (ch * h + i) * w, xpTile, ch * plane + (i + pad) * wp + pad, w);
       }
     }
   }
@@ -369,6 +374,9 @@ public final class Conv2d extends Layer {
             ArrayOps.maxUnpool2x2Row(pooledTile, row, argcode, img * outSize + row, g,
                 base + 2 * pi * gridW * oc, gridW * oc, qo, oc);
           }
+          if (bias) {
+            sumRows(pooledTile, po * qo, db); // a quarter of the grid's rows, same sum
+          }
           continue;
         }
         java.util.Arrays.fill(g, base, base + grid * oc, 0f); // dropped grid columns must stay zero
@@ -390,7 +398,7 @@ public final class Conv2d extends Layer {
           }
         }
       }
-      if (bias) {
+      if (bias && !(poolK == 2 && poolS == 2)) {
         sumRows(g, ld, db);
       }
       FloatBuffer dyg = yg; // forward's output tile is free now: reuse it for dY
@@ -504,9 +512,10 @@ public final class Conv2d extends Layer {
       int base = (first + b) * in.size();
       for (int ch = 0; ch < c; ch++) {
         for (int i = 0; i < h; i++) {
-          dxOut.put(base + (ch * h + i) * w, xp, ch * plane + (i + pad) * wp + pad, w);
+          System.arraycopy(xp, ch * plane + (i + pad) * wp + pad, imageTile, (ch * h + i) * w, w);
         }
       }
+      dxOut.put(base, imageTile, 0, in.size());
     }
     // padInput only writes the interior: restore the zero borders it relies on
     java.util.Arrays.fill(xp, 0f);

@@ -88,10 +88,15 @@ class ArrayOpsTest {
         float[] gV = new float[g.length];
         java.util.Arrays.fill(gV, 9f);
         float[] gS = gV.clone();
+        float[] dyS = dy.clone();
         VectorOps.maxUnpool2x2Row(dy, 0, codeV, 2, gV, 1, cols * c, windows, c);
         for (int w = 0; w < windows; w++) {
           int t = 1 + 2 * w * c;
-          ArrayOps.maxUnpool2x2Tail(dy, w * c, codeS, 2 + w * c, gS, t, t + c, t + cols * c, t + cols * c + c, 0, c);
+          ArrayOps.maxUnpool2x2Tail(dyS, w * c, codeS, 2 + w * c, gS, t, t + c, t + cols * c, t + cols * c + c, 0, c);
+        }
+        assertArrayEquals(dyS, dy, 0f, what);
+        for (int i = 0; i < dy.length; i++) {
+          assertTrue(codeS[2 + i] == 4f ? dy[i] == 0f : dy[i] != 0f, "dy of a dead window is zeroed, others kept: " + what);
         }
         assertArrayEquals(gS, gV, 0f, what);
       }
