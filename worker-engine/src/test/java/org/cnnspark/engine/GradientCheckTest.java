@@ -204,7 +204,8 @@ class GradientCheckTest {
       for (boolean training : new boolean[] {true, false}) {
         float[] yf = Probe.forward(fused, x, n, training, 3);
         float[] yp = Probe.forward(plain, x, n, training, 3);
-        assertArrayEquals(yp, yf, spec + " logits, n=" + n + " training=" + training);
+        // not bit for bit: with a fused pool the GEMM writes channels last, so OpenBLAS sums in another order
+        Probe.assertClose(spec + " logits, n=" + n + " training=" + training, yp, yf, 1e-6);
         fused.zeroGrads();
         plain.zeroGrads();
         float[] dxf = Probe.backwardWithInputGradient(fused, dy, n);

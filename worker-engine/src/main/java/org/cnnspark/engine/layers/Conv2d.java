@@ -20,9 +20,10 @@ import org.cnnspark.engine.kernels.Gemm;
  * im2col gathers element by element. Images are processed in chunks whose grids sit side by side
  * in one GEMM operand ({@link #TARGET_COLUMNS} columns), because OpenBLAS is far from its peak on
  * one small image; the chunking depends only on the batch size, so results are reproducible.
- * The GEMM writes the grid channels last, (nb*grid, OC): the epilogue's 2x2 max pool and its
- * gradient then run along channels in whole vectors (~4x faster than the strided scalar pool);
- * only the pooled outputs are transposed back to the network's channels-first layout.
+ * With a fused max pool the GEMM writes the grid channels last, (nb*grid, OC): the 2x2 max pool
+ * and its gradient then run along channels in whole vectors (~4x faster than the strided scalar
+ * pool), and only the pooled outputs are transposed back to the network's channels-first
+ * layout. Without a pool it writes channels first, the output's own layout, and skips the transposes.
  *
  * <p>Fused epilogue: when the network follows this layer with ReLU and/or a max pool without
  * padding, this layer applies them while the image's output is still in cache, and those layers
@@ -247,14 +248,19 @@ public final class Conv2d extends Layer {
     for (int first = 0; first < n; first += chunk) {
       int nb = Math.min(chunk, n - first);
       int ld = im2colChunk(x, first, nb);
-      // yg (nb*grid, OC) = cols^T (nb*grid, CKK) * weight^T (CKK, OC): channels last, so the
-      // epilogue's max pool runs along channels in vectors
-      gemm.sgemm(true, true, ld, oc, ckk, 1f, cols, 0, ld, params, offsets[0], ckk, 0f, yg, 0, oc);
+      if (poolK > 0) {
+        // yg (nb*grid, OC) = cols^T (nb*grid, CKK) * weight^T (CKK, OC): channels last, so the
+        // epilogue's max pool runs along channels in vectors
+        gemm.sgemm(true, true, ld, oc, ckk, 1f, cols, 0, ld, params, offsets[0], ckk, 0f, yg, 0, oc);
+      } else {
+        // yg (OC, nb*grid) = weight (OC, CKK) * cols (CKK, nb*grid): channels first, as the output
+        gemm.sgemm(false, false, oc, ld, ckk, 1f, params, offsets[0], ckk, cols, 0, ld, 0f, yg, 0, ld);
+      }
       yg.get(0, g, 0, oc * ld);
       for (int b = 0; b < nb; b++) {
         int img = first + b;
         if (poolK == 0) {
-          activate(g, b * grid * oc);
+          activate(g, b * grid, ld);
         } else if (poolK == 2 && poolS == 2) {
           int po = finalOut.h();
           int qo = finalOut.w();
@@ -273,19 +279,18 @@ public final class Conv2d extends Layer {
     return out;
   }
 
-  /** Bias and optional ReLU of one image's channels-last grid into outTile (channels first). */
-  private void activate(float[] g, int base) {
-    int oc = outChannels;
+  /** Bias and optional ReLU of one image's grid (channels first, rows of ld) into outTile. */
+  private void activate(float[] g, int base, int ld) {
     int ho = out.h();
     int wo = out.w();
-    int hw = ho * wo;
-    for (int i = 0; i < ho; i++) {
-      for (int j = 0; j < wo; j++) {
-        int s = base + (i * gridW + j) * oc;
-        int d = i * wo + j;
-        for (int o = 0; o < oc; o++) {
-          float v = g[s + o] + biasTile[o];
-          outTile[o * hw + d] = fuseRelu && !(v > 0f) ? 0f : v;
+    for (int o = 0; o < outChannels; o++) {
+      float bo = biasTile[o];
+      int d = o * ho * wo;
+      for (int i = 0; i < ho; i++) {
+        int r = o * ld + base + i * gridW;
+        for (int j = 0; j < wo; j++) {
+          float v = g[r + j] + bo;
+          outTile[d + i * wo + j] = fuseRelu && !(v > 0f) ? 0f : v;
         }
       }
     }
@@ -360,6 +365,9 @@ public final class Conv2d extends Layer {
     for (int first = 0; first < n; first += chunk) {
       int nb = Math.min(chunk, n - first);
       int ld = nb * grid;
+      if (poolK == 0) {
+        java.util.Arrays.fill(g, 0, oc * ld, 0f); // dropped grid columns must stay zero
+      }
       for (int b = 0; b < nb; b++) {
         int img = first + b;
         int base = b * grid * oc;
@@ -379,8 +387,8 @@ public final class Conv2d extends Layer {
           }
           continue;
         }
-        java.util.Arrays.fill(g, base, base + grid * oc, 0f); // dropped grid columns must stay zero
         if (poolK > 0) {
+          java.util.Arrays.fill(g, base, base + grid * oc, 0f); // cells outside windows stay zero
           unpool(g, base, dyTile, img * outSize);
           continue;
         }
@@ -390,22 +398,26 @@ public final class Conv2d extends Layer {
         }
         for (int o = 0; o < oc; o++) {
           for (int i = 0; i < ho; i++) {
-            int r = base + i * gridW * oc + o;
+            int r = o * ld + b * grid + i * gridW;
             int s = o * hw + i * wo;
             for (int j = 0; j < wo; j++) {
-              g[r + j * oc] = fuseRelu && !(yTile[s + j] > 0f) ? 0f : dyTile[s + j];
+              g[r + j] = fuseRelu && !(yTile[s + j] > 0f) ? 0f : dyTile[s + j];
             }
           }
         }
       }
-      if (bias && !(poolK == 2 && poolS == 2)) {
+      if (bias && poolK == 0) {
+        for (int o = 0; o < oc; o++) {
+          db[o] += sum(g, o * ld, ld);
+        }
+      } else if (bias && !(poolK == 2 && poolS == 2)) {
         sumRows(g, ld, db);
       }
       FloatBuffer dyg = yg; // forward's output tile is free now: reuse it for dY
       dyg.put(0, g, 0, oc * ld);
       im2colChunk(x, first, nb);
-      // dWeight (OC, CKK) += dyg^T (OC, nb*grid) * cols^T (nb*grid, CKK)
-      gemm.sgemm(true, true, oc, ckk, ld, 1f, dyg, 0, oc, cols, 0, ld, 1f, grads, offsets[0], ckk);
+      // dWeight (OC, CKK) += dY (OC, nb*grid) * cols^T (nb*grid, CKK), dY stored as dyg or dyg^T
+      gemm.sgemm(poolK > 0, true, oc, ckk, ld, 1f, dyg, 0, poolK > 0 ? oc : ld, cols, 0, ld, 1f, grads, offsets[0], ckk);
       if (needDx) {
         backwardInput(dxOut, dyg, first, nb);
       }
@@ -472,6 +484,27 @@ public final class Conv2d extends Layer {
     }
   }
 
+  /** Sum of a[off, off+n) with eight independent partial sums, so the loop is not one long dependency chain. */
+  private static double sum(float[] a, int off, int n) {
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    int i = off;
+    for (int end = off + (n & ~7); i < end; i += 8) {
+      s0 += a[i];
+      s1 += a[i + 1];
+      s2 += a[i + 2];
+      s3 += a[i + 3];
+      s4 += a[i + 4];
+      s5 += a[i + 5];
+      s6 += a[i + 6];
+      s7 += a[i + 7];
+    }
+    double s = ((double) s0 + s1) + ((double) s2 + s3) + ((double) s4 + s5) + ((double) s6 + s7);
+    for (int end = off + n; i < end; i++) {
+      s += a[i];
+    }
+    return s;
+  }
+
   /** dx for a chunk: dcols = weight^T dY, then col2im (scatter-add into padded planes) per image. */
   private void backwardInput(FloatBuffer dxOut, FloatBuffer dyg, int first, int nb) {
     int oc = outChannels;
@@ -480,8 +513,8 @@ public final class Conv2d extends Layer {
     int wo = out.w();
     int ld = nb * grid;
     dcols = Buffers.ensure(dcols, (long) ckk * ld);
-    // dcols (CKK, nb*grid) = weight^T (CKK, OC) * dyg^T (OC, nb*grid)
-    gemm.sgemm(true, true, ckk, ld, oc, 1f, params, offsets[0], ckk, dyg, 0, oc, 0f, dcols, 0, ld);
+    // dcols (CKK, nb*grid) = weight^T (CKK, OC) * dY (OC, nb*grid), dY stored as dyg or dyg^T
+    gemm.sgemm(true, poolK > 0, ckk, ld, oc, 1f, params, offsets[0], ckk, dyg, 0, poolK > 0 ? oc : ld, 0f, dcols, 0, ld);
     dcolsTile = tile(dcolsTile, ckk * ld);
     float[] dc = dcolsTile;
     dcols.get(0, dc, 0, ckk * ld);
