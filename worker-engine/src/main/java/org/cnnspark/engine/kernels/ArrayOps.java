@@ -27,6 +27,31 @@ public final class ArrayOps {
   }
 
   /**
+   * a[0, n) = a > 0 ? a : 0 (NaN and -0 become 0). Scalar C2 code branches here, and on
+   * activations the branch is a coin toss; the vector form is a compare and a blend.
+   */
+  public static void relu(float[] a, int n) {
+    if (VECTOR) {
+      VectorOps.relu(a, n);
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      a[i] = a[i] > 0f ? a[i] : 0f;
+    }
+  }
+
+  /** dy[0, n) = y > 0 ? dy : 0: ReLU's gradient given its output y. */
+  public static void reluGradient(float[] y, float[] dy, int n) {
+    if (VECTOR) {
+      VectorOps.reluGradient(y, dy, n);
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      dy[i] = y[i] > 0f ? dy[i] : 0f;
+    }
+  }
+
+  /**
    * One row of 2x2 stride-2 max-pool windows over a channels-last grid (c floats per cell): window
    * w's cells start at g[top + 2wc], +c, +down, +down+c. For each window and channel,
    * out[o + wc + ch] = max + bias[ch] (0 with relu when not > 0) and code[k + wc + ch] = which

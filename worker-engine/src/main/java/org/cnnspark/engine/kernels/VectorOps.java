@@ -85,4 +85,28 @@ final class VectorOps {
       ArrayOps.maxUnpool2x2Tail(dy, dw, code, kw, g, i0, i1, i2, i3, ch, c);
     }
   }
+
+  static void relu(float[] a, int n) {
+    FloatVector zero = FloatVector.zero(F);
+    int i = 0;
+    for (int end = F.loopBound(n); i < end; i += F.length()) {
+      FloatVector v = FloatVector.fromArray(F, a, i);
+      v.blend(zero, v.compare(VectorOperators.GT, 0f).not()).intoArray(a, i);
+    }
+    for (; i < n; i++) {
+      a[i] = a[i] > 0f ? a[i] : 0f;
+    }
+  }
+
+  static void reluGradient(float[] y, float[] dy, int n) {
+    FloatVector zero = FloatVector.zero(F);
+    int i = 0;
+    for (int end = F.loopBound(n); i < end; i += F.length()) {
+      FloatVector d = FloatVector.fromArray(F, dy, i);
+      d.blend(zero, FloatVector.fromArray(F, y, i).compare(VectorOperators.GT, 0f).not()).intoArray(dy, i);
+    }
+    for (; i < n; i++) {
+      dy[i] = y[i] > 0f ? dy[i] : 0f;
+    }
+  }
 }

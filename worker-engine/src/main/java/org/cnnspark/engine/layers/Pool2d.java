@@ -86,6 +86,11 @@ public final class Pool2d extends Layer {
     float inv = 1f / (kernel * kernel);
     for (int pl = 0; pl < planes; pl++) {
       x.get(pl * h * w, xt, 0, h * w);
+      if (max && kernel == 2 && stride == 2 && pad == 0) {
+        max2x2(xt, w, ho, wo, yt, argmax, pl * ho * wo);
+        y.put(pl * ho * wo, yt, 0, ho * wo);
+        continue;
+      }
       int o = 0;
       for (int i = 0; i < ho; i++) {
         int i0 = Math.max(i * stride - pad, 0);
@@ -120,6 +125,34 @@ public final class Pool2d extends Layer {
       y.put(pl * ho * wo, yt, 0, ho * wo);
     }
     return y;
+  }
+
+  /**
+   * The common 2x2 stride-2 window of one plane, unrolled and without branches (Math.max and
+   * integer conditional moves: on activations "v > m" is a coin toss).
+   */
+  private static void max2x2(float[] xt, int w, int ho, int wo, float[] yt, int[] arg, int a) {
+    int o = 0;
+    for (int i = 0; i < ho; i++) {
+      for (int j = 0; j < wo; j++, o++) {
+        int i0 = 2 * i * w + 2 * j;
+        int i2 = i0 + w;
+        float v0 = xt[i0];
+        float v1 = xt[i0 + 1];
+        float v2 = xt[i2];
+        float v3 = xt[i2 + 1];
+        // the first maximum in row-major order wins ties, as in PyTorch
+        float m01 = Math.max(v0, v1);
+        float m23 = Math.max(v2, v3);
+        int a01 = v1 > v0 ? i0 + 1 : i0;
+        int a23 = v3 > v2 ? i2 + 1 : i2;
+        boolean lower = m23 > m01;
+        // not "lower ? m23 : m01": C2 compiles a float select on x86 as a branch, mispredicted
+        // half the time here; Math.max is branch-free (and, like PyTorch, propagates NaN)
+        yt[o] = Math.max(m01, m23);
+        arg[a + o] = lower ? a23 : a01;
+      }
+    }
   }
 
   @Override

@@ -2,6 +2,7 @@ package org.cnnspark.engine.layers;
 
 import java.nio.FloatBuffer;
 import org.cnnspark.engine.Shape;
+import org.cnnspark.engine.kernels.ArrayOps;
 
 /**
  * y = max(x, 0); dx = dy where y > 0 (PyTorch's rule: zero gradient at 0). Any shape.
@@ -33,9 +34,7 @@ public final class ReLU extends Layer {
     for (int off = 0; off < len; off += TILE) {
       int m = Math.min(TILE, len - off);
       x.get(off, a, 0, m);
-      for (int i = 0; i < m; i++) {
-        a[i] = a[i] > 0f ? a[i] : 0f;
-      }
+      ArrayOps.relu(a, m);
       y.put(off, a, 0, m);
     }
     return y;
@@ -57,9 +56,7 @@ public final class ReLU extends Layer {
       int m = Math.min(TILE, len - off);
       y.get(off, a, 0, m);
       dy.get(off, b, 0, m);
-      for (int i = 0; i < m; i++) {
-        b[i] = a[i] > 0f ? b[i] : 0f;
-      }
+      ArrayOps.reluGradient(a, b, m);
       dx.put(off, b, 0, m);
     }
     return dx;
