@@ -289,10 +289,12 @@ public final class Conv2d extends Layer {
       for (int i = 0; i < ho; i++) {
         int r = o * ld + base + i * gridW;
         for (int j = 0; j < wo; j++) {
-          float v = g[r + j] + bo;
-          outTile[d + i * wo + j] = fuseRelu && !(v > 0f) ? 0f : v;
+          outTile[d + i * wo + j] = g[r + j] + bo;
         }
       }
+    }
+    if (fuseRelu) {
+      ArrayOps.relu(outTile, outChannels * ho * wo);
     }
   }
 
@@ -395,14 +397,11 @@ public final class Conv2d extends Layer {
         if (fuseRelu) {
           yTile = tile(yTile, outSize);
           y.get(img * outSize, yTile, 0, outSize);
+          ArrayOps.reluGradient(yTile, dyTile, outSize);
         }
         for (int o = 0; o < oc; o++) {
           for (int i = 0; i < ho; i++) {
-            int r = o * ld + b * grid + i * gridW;
-            int s = o * hw + i * wo;
-            for (int j = 0; j < wo; j++) {
-              g[r + j] = fuseRelu && !(yTile[s + j] > 0f) ? 0f : dyTile[s + j];
-            }
+            System.arraycopy(dyTile, o * hw + i * wo, g, o * ld + b * grid + i * gridW, wo);
           }
         }
       }
