@@ -160,6 +160,7 @@ class GradientCheckTest {
   @ParameterizedTest(name = "{0} on {1} training={2} fuse={3}")
   @CsvSource(delimiter = ';', value = {
       "conv(3,3,pad=1) relu maxpool(2) conv(4,3,pad=1) relu maxpool(2) flatten dense(8) relu dense(5); 2x9x7; true; true",
+      "conv(8,3,pad=1) relu maxpool(2) conv(8,2) relu maxpool(2) flatten dense(8) relu dense(5); 3x9x7; true; true",
       "conv(3,3,pad=1) relu maxpool(2) conv(4,3,pad=1) relu maxpool(2) flatten dense(8) relu dense(5); 2x9x7; true; false",
       "conv(4,3,stride=2,pad=1) relu maxpool(3,stride=2) flatten dense(5); 3x13x11; true; true",
       "conv(4,3,stride=2,pad=1) relu maxpool(3,stride=2) flatten dense(5); 3x13x11; true; false",
@@ -192,6 +193,9 @@ class GradientCheckTest {
       // channel counts past a vector (8 or 16 lanes) with a tail, odd planes, a strided conv
       "conv(11,3,pad=1) relu maxpool(2) conv(19,3,pad=1) relu maxpool(2) flatten dense(5); 3x9x11",
       "conv(16,3,stride=2,pad=1) relu maxpool(2) flatten dense(5); 2x13x11",
+      // OC a multiple of the vector length: whole vectors, no tail
+      "conv(8,3,pad=1) relu maxpool(2) conv(16,2) relu maxpool(2) flatten dense(5); 3x9x11",
+      "conv(16,5,pad=2) maxpool(2) flatten dense(5); 1x7x6",
   })
   void fusedEpilogueEqualsSeparateLayers(String spec, String shape) {
     Network fused = Network.create(ModelSpec.parse(spec), Shape.parse(shape), Init.PYTORCH, SEED, Kernels.gemm(), true);
