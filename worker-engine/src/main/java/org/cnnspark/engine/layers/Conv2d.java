@@ -69,6 +69,7 @@ public final class Conv2d extends Layer {
   private float[] outTile;
   private float[] pooledTile;
   private float[] biasTile;
+  private float[] biasSumTile;
   private float[] gatherTile;
   private float[] dcolsTile;
   private FloatBuffer cols;
@@ -157,6 +158,11 @@ public final class Conv2d extends Layer {
         : new Shape(outChannels, (out.h() - poolK) / poolS + 1, (out.w() - poolK) / poolS + 1);
   }
 
+  /** The common fused 2x2 stride-2 max pool, which runs along channels in vectors (ArrayOps). */
+  private boolean pool2x2() {
+    return poolK == 2 && poolS == 2;
+  }
+
   @Override
   protected FloatBuffer outBuffer(int n) {
     y = Buffers.ensure(y, (long) n * finalOut.size());
@@ -176,6 +182,7 @@ public final class Conv2d extends Layer {
     outTile = tile(outTile, finalOut.size());
     pooledTile = tile(pooledTile, finalOut.size());
     biasTile = tile(biasTile, outChannels);
+    biasSumTile = tile(biasSumTile, outChannels);
   }
 
   /**
@@ -265,7 +272,7 @@ public final class Conv2d extends Layer {
         int img = first + b;
         if (poolK == 0) {
           activate(g, b * grid, ld);
-        } else if (poolK == 2 && poolS == 2) {
+        } else if (pool2x2()) {
           int po = finalOut.h();
           int qo = finalOut.w();
           for (int pi = 0; pi < po; pi++) {
@@ -273,7 +280,7 @@ public final class Conv2d extends Layer {
             ArrayOps.maxPool2x2Row(g, (b * grid + 2 * pi * gridW) * oc, gridW * oc, qo, oc, bt, fuseRelu,
                 pooledTile, row, argcode, img * outSize + row);
           }
-          toChannelsFirst(pooledTile, outTile, po * qo, oc);
+          transpose(pooledTile, outTile, po * qo, oc);
         } else {
           pool(g, b * grid * oc, img * outSize);
         }
@@ -302,20 +309,11 @@ public final class Conv2d extends Layer {
     }
   }
 
-  /** t (rows, cols) to f (cols, rows): channels-last pooled outputs to the network's channels-first. */
-  private static void toChannelsFirst(float[] t, float[] f, int rows, int cols) {
+  /** dst (cols, rows) = src (rows, cols) transposed: pooled outputs between channels last and first. */
+  private static void transpose(float[] src, float[] dst, int rows, int cols) {
     for (int r = 0; r < rows; r++) {
       for (int c = 0; c < cols; c++) {
-        f[c * rows + r] = t[r * cols + c];
-      }
-    }
-  }
-
-  /** f (cols, rows) to t (rows, cols). */
-  private static void toChannelsLast(float[] f, float[] t, int rows, int cols) {
-    for (int c = 0; c < cols; c++) {
-      for (int r = 0; r < rows; r++) {
-        t[r * cols + c] = f[c * rows + r];
+        dst[c * rows + r] = src[r * cols + c];
       }
     }
   }
@@ -378,10 +376,10 @@ public final class Conv2d extends Layer {
         int img = first + b;
         int base = b * grid * oc;
         dy.get(img * outSize, dyTile, 0, outSize);
-        if (poolK == 2 && poolS == 2) {
+        if (pool2x2()) {
           int po = finalOut.h();
           int qo = finalOut.w();
-          toChannelsLast(dyTile, pooledTile, po * qo, oc);
+          transpose(dyTile, pooledTile, oc, po * qo);
           zeroOutsideWindows(g, base, 2 * po, 2 * qo);
           for (int pi = 0; pi < po; pi++) {
             int row = pi * qo * oc;
@@ -413,7 +411,7 @@ public final class Conv2d extends Layer {
         for (int o = 0; o < oc; o++) {
           db[o] += sum(g, o * ld, ld);
         }
-      } else if (bias && !(poolK == 2 && poolS == 2)) {
+      } else if (bias && !pool2x2()) {
         sumRows(g, ld, db);
       }
       FloatBuffer dyg = yg; // forward's output tile is free now: reuse it for dY
@@ -475,7 +473,7 @@ public final class Conv2d extends Layer {
    */
   private void sumRows(float[] g, int rows, double[] db) {
     int oc = outChannels;
-    float[] acc = biasTile; // free until the next forward refills it
+    float[] acc = biasSumTile;
     for (int r0 = 0; r0 < rows; r0 += 256) {
       java.util.Arrays.fill(acc, 0f);
       for (int r = r0, end = Math.min(rows, r0 + 256); r < end; r++) {
