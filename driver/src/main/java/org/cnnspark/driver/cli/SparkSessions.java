@@ -60,7 +60,8 @@ final class SparkSessions {
         .setIfMissing("spark.kryo.registrationRequired", "true")
         // Each round collects one parameter + optimizer-state vector per worker: a 50M-parameter model
         // with momentum and 3 workers is 1.2 GB, past Spark's 1 GB default. The driver must hold them
-        // anyway (README: memory), so the limit would only stop big models, not protect the driver.
+        // anyway (docs/operations.md, memory per round), so the limit would only stop big models, not
+        // protect the driver.
         .setIfMissing("spark.driver.maxResultSize", "0")
         // OpenBLAS must not start a thread per core in each executor: the engine parallelises itself
         .setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");

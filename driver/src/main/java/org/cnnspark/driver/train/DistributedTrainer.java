@@ -80,7 +80,7 @@ public final class DistributedTrainer {
     if (limit > 0 && needed > limit) {
       throw new IllegalArgumentException(String.format("each round collects %d partition results of %,d bytes (parameters"
           + " and optimizer state), %,d bytes in all, more than spark.driver.maxResultSize (%,d bytes): set"
-          + " spark.driver.maxResultSize=%dm or 0 (no limit), and give the driver the memory (README: memory), or use"
+          + " spark.driver.maxResultSize=%dm or 0 (no limit), and give the driver the memory (docs/operations.md: memory per round), or use"
           + " fewer workers", partitions, 4 * floatsPerResult, needed, limit, (needed >> 20) + 1));
     }
   }

@@ -19,9 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A model of more than 50 million parameters (784 x 64,000 in one dense layer: 204 MB of floats)
  * trained and averaged by two workers on local[2], through the CLI in its own JVM: so the CLI's own
- * Spark settings are the ones under test (not this test JVM's session), with the heap the README's
- * memory formula gives. Each round broadcasts 204 MB and collects two 204 MB partition results,
- * past Kryo's default 64 MB buffer and near Spark's default 1 GB result limit.
+ * Spark settings are the ones under test (not this test JVM's session), with the heap the memory
+ * formula of docs/operations.md gives. Each round broadcasts 204 MB and collects two 204 MB
+ * partition results, past Kryo's default 64 MB buffer and near Spark's default 1 GB result limit.
  */
 class LargeModelTest {
   static final String ARCH = "flatten dense(64000) relu dense(10)";
@@ -35,7 +35,7 @@ class LargeModelTest {
   void fiftyMillionParametersTrainAndAverageOnTwoWorkers() throws IOException, InterruptedException {
     Path images = LocalSpark.writeIdx(dir.resolve("data"), "small-train", LocalSpark.fashion("train", 0, 128), true);
     Path out = dir.resolve("model");
-    // README: local[2], 2 workers, plain SGD: 3 GB is enough (2.2 GB is not)
+    // docs/operations.md: local[2], 2 workers, plain SGD: 3 GB is enough (2.2 GB is not)
     CliProcessTest.Result r = CliProcessTest.cli(dir.resolve("train.log"), "3g", 5, "train", "--master", "local[2]",
         "--data", images.toString(), "--arch", ARCH, "--workers", "2", "--epochs", "2", "--batch-size", "64",
         "--momentum", "0", "--lr", "0.01", "--seed", "3", "--out", out.toString());
