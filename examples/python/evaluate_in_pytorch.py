@@ -6,32 +6,19 @@ and prints its Fashion-MNIST test accuracy, which should equal the one cnn-spark
         examples/python/evaluate_in_pytorch.py tutorial-cnn.safetensors [/usr/share/datasets/fashion-mnist]
 
 Needs torch and numpy only (Debian: python3-torch); the safetensors file is parsed here directly.
+The model and the data loader are the repository's one Python definition of the tutorial CNN,
+bench/peers/tutorial_cnn.py.
 """
-import gzip
 import json
+import os
 import struct
 import sys
 
 import numpy as np
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 
-
-class Net(nn.Module):
-    """The tutorial model, with fc1's input inferred from the input size."""
-
-    def __init__(self, c=1, h=28, w=28):
-        super().__init__()
-        self.conv1 = nn.Conv2d(c, 32, 3, padding=1)
-        self.conv2 = nn.Conv2d(32, 64, 3, padding=1)
-        self.fc1 = nn.Linear(64 * (h // 4) * (w // 4), 128)
-        self.fc2 = nn.Linear(128, 10)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        return self.fc2(F.relu(self.fc1(torch.flatten(x, 1))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "peers"))
+from tutorial_cnn import TutorialCNN, fashion_mnist  # noqa: E402 (found through the path above)
 
 
 def load_safetensors(path):
@@ -49,22 +36,13 @@ def load_safetensors(path):
     return out
 
 
-def load_idx(path):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    ndim = raw[3]
-    dims = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
 def main():
     weights = sys.argv[1]
     root = sys.argv[2] if len(sys.argv) > 2 else "/usr/share/datasets/fashion-mnist"
-    model = Net()
+    model = TutorialCNN()
     model.load_state_dict(load_safetensors(weights), strict=True)
     model.eval()
-    x = torch.from_numpy(load_idx(f"{root}/t10k-images-idx3-ubyte.gz").astype(np.float32) / 255.0).unsqueeze(1)
-    y = torch.from_numpy(load_idx(f"{root}/t10k-labels-idx1-ubyte.gz").astype(np.int64))
+    x, y = fashion_mnist(root, "t10k")
     with torch.no_grad():
         accuracy = (model(x).argmax(1) == y).float().mean().item()
     print(f"PyTorch test accuracy with {weights}: {100 * accuracy:.2f}%")

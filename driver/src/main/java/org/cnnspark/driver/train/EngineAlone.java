@@ -14,7 +14,7 @@ import org.cnnspark.engine.optim.OptimizerConfig;
 
 /**
  * The engine training alone (no Spark) on the minibatch order that {@code train --workers 1}
- * uses: the reference for the Spark overhead benchmark (deploy/bench/spark-overhead.sh) and, with
+ * uses: the reference for the Spark overhead benchmark (bench/spark-overhead.sh) and, with
  * one thread, bit-identical to a one-worker Spark run with the same seed.
  *
  * <p>Usage: {@code EngineAlone IMAGES.idx3[.gz] LABELS.idx1[.gz] EPOCHS THREADS [BATCH [LR [SEED [ARCH]]]]};

@@ -23,7 +23,7 @@ import org.cnnspark.engine.optim.OptimizerConfig;
 /**
  * Engine throughput: images/s for training steps (forward + backward + SGD-momentum step) and
  * for inference (forward only), the median of several timed runs after a warm-up, on random
- * uint8 images. Compare against PyTorch measured in the same minute (shared/peers).
+ * uint8 images. Compare against PyTorch measured in the same minute (bench/peers/torch_peer.py).
  */
 public final class Bench {
 

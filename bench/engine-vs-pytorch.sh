@@ -3,22 +3,21 @@
 # (default 2), alternating which goes first. The machines are shared: read the ratios, not the
 # absolute figures. Needs: apt-get install -y python3-torch libopenblas0-openmp
 # Prints two Markdown tables: wall-clock img/s (median over rounds of each side's median, and the
-# ratio), and, at 1 thread, img/s per second of process CPU time (torch_cpu_time.py beside ours),
-# which a shared machine disturbs far less.
+# ratio), and, at 1 thread, img/s per second of process CPU time (the peer's cputime beside ours),
+# which a shared machine disturbs far less. PyTorch's side is bench/peers/torch_peer.py.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${OUT:-$root/target/bench}"
 rounds="${ROUNDS:-2}"
-peer="${PEER:-$root/../shared/peers/torch_cnn_bench.py}"
-[ -f "$peer" ] || peer="$root/deploy/bench/torch_cnn_bench.py"
+peer="$root/bench/peers/torch_peer.py"
 mkdir -p "$out"
 torchcpu() {
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OMP_NUM_THREADS=1 \
-    /usr/bin/python3 "$root/deploy/bench/torch_cpu_time.py" > "$out/torchcpu-$1.json"
+    /usr/bin/python3 "$peer" cputime > "$out/torchcpu-$1.json"
 }
 torch() {
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OMP_WAIT_POLICY=PASSIVE \
-    /usr/bin/python3 "$peer" --sections thru --capacity-probe 0 --target-s 1.0 --json-out "$out/torch-$1.json" > "$out/torch-$1.log"
+    /usr/bin/python3 "$peer" throughput > "$out/torch-$1.json"
 }
 ours() {
   "$root/bin/cnn-spark" bench --json > "$out/ours-$1.json"
@@ -30,7 +29,6 @@ done
 python3 - "$out" "$rounds" <<'PY'
 import json, statistics, sys
 out, rounds = sys.argv[1], int(sys.argv[2])
-names = {"1x28x28": "fmnist_1x28x28", "3x32x32": "cifar_3x32x32"}
 ours, torch, backend = {}, {}, "?"
 ourscpu, torchcpu = {}, {}
 for r in range(1, rounds + 1):
@@ -42,15 +40,13 @@ for r in range(1, rounds + 1):
             ourscpu.setdefault((c["input_shape"], c["mode"]), []).append(c["img_per_cpu_s"])
     for c in json.load(open(f"{out}/torchcpu-{r}.json"))["results"]:
         torchcpu.setdefault((c["input_shape"], c["mode"]), []).append(c["img_per_cpu_s"])
-    t = json.load(open(f"{out}/torch-{r}.json"))
-    for c in t["throughput"]:
-        torch.setdefault((c["input"], "infer" if c["kind"] == "infer" else "train", c["threads"]), []).append(c["img_s_median"])
+    for c in json.load(open(f"{out}/torch-{r}.json"))["results"]:
+        torch.setdefault((c["input_shape"], c["mode"], c["threads"]), []).append(c["img_per_s"])
 print(f"| input | mode | threads | cnn-spark img/s ({backend}) | PyTorch 1.13 img/s | ratio |")
 print("|---|---|---|---|---|---|")
-for (shape, mode, thr), v in sorted(ours.items()):
-    tv = torch.get((names[shape], mode, thr))
-    a = statistics.median(v)
-    b = statistics.median(tv) if tv else float("nan")
+for key, v in sorted(ours.items()):
+    shape, mode, thr = key
+    a, b = statistics.median(v), statistics.median(torch[key])
     print(f"| {shape} | {mode} | {thr} | {a:,.0f} | {b:,.0f} | {a / b:.2f}x |")
 print()
 print(f"| input | mode | threads | cnn-spark img/CPU-s | PyTorch img/CPU-s | ratio |")

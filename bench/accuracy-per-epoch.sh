@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Test accuracy per epoch on full Fashion-MNIST: the tutorial CNN, 2 workers on local[2], batch 64,
 # lr 0.01, momentum 0.9, 5 epochs, for per-epoch averaging and for --rounds-per-epoch 20; then
-# PyTorch in one process on the same settings (../shared/peers/torch_cnn_bench.py --sections train)
-# when python3-torch is installed, on 1 thread by default (OpenMP on 2 threads collapses on a busy
-# machine; accuracy does not depend on it). Env: DATA, EPOCHS (5), KS ("1 20"), OUT, TORCH (1 = run
-# PyTorch too), TORCH_THREADS (1).
+# PyTorch in one process on the same settings (bench/peers/torch_peer.py train) when python3-torch
+# is installed, on 1 thread by default (OpenMP on 2 threads collapses on a busy machine; accuracy
+# does not depend on it). Env: DATA, EPOCHS (5), KS ("1 20"), OUT, TORCH (1 = run PyTorch too),
+# TORCH_THREADS (1).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="${DATA:-/usr/share/datasets/fashion-mnist}"
 epochs="${EPOCHS:-5}"
 ks="${KS:-1 20}"
@@ -22,10 +22,11 @@ for k in $ks; do
   grep -E "Maximum resident set size|Elapsed" "$out/train-k$k.log" >&2 || true
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/load.txt" >&2
-peer="$root/../shared/peers/torch_cnn_bench.py"
-if [ "${TORCH:-1}" = 1 ] && [ -f "$peer" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-  LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 "$peer" --sections train \
-    --epochs "$epochs" --train-threads "${TORCH_THREADS:-1}" --capacity-probe 0 --json-out "$out/torch.json" > "$out/torch.log" 2>&1 || true
+rm -f "$out/torch.json"
+if [ "${TORCH:-1}" = 1 ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 "$root/bench/peers/torch_peer.py" train \
+    --data-dir "$data" --epochs "$epochs" --threads-train "${TORCH_THREADS:-1}" > "$out/torch.json" 2> "$out/torch.log" \
+    || rm -f "$out/torch.json"
 fi
 python3 - "$out" "$ks" <<'PY'
 import json, os, sys
@@ -38,10 +39,10 @@ for k in ks:
         if "test_accuracy" in m:
             acc[m["epoch"]] = m["test_accuracy"]
     cols[f"rounds/epoch {k}"] = acc
+if os.path.exists(f"{out}/torch.json"):
+    cols["PyTorch, one process"] = {e["epoch"]: e["test_accuracy"] for e in json.load(open(f"{out}/torch.json"))["epochs"]}
 print("| epoch | " + " | ".join(cols) + " |")
 print("|---" * (len(cols) + 1) + "|")
 for e in sorted(next(iter(cols.values()))):
     print(f"| {e} | " + " | ".join(f"{100 * c.get(e, float('nan')):.2f}%" for c in cols.values()) + " |")
-if os.path.exists(f"{out}/torch.log"):
-    print("\nPyTorch (one process, same settings): see", f"{out}/torch.log")
 PY

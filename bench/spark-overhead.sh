@@ -6,7 +6,7 @@
 # the epoch loop); neither counts JVM or Spark start-up or decoding the data.
 # Env: DATA (default /usr/share/datasets/fashion-mnist), PREFIX (train), EPOCHS (1), ROUNDS (2), OUT.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="${DATA:-/usr/share/datasets/fashion-mnist}"
 prefix="${PREFIX:-train}"
 epochs="${EPOCHS:-1}"
