@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Timeout;
  * JVMs); the application reaches the executors only as the fat jar (spark.jars), as with
  * spark-submit. The executors must be two separate JVMs that load the native kernels from that jar,
  * and training the tutorial CNN with W = 2 there must give the same weights, bit for bit, as
- * {@code local[2]} in this JVM with W = 2 (DESIGN.md contract 5).
+ * {@code local[2]} in this JVM with W = 2 (the determinism guarantee of README.md).
  *
  * <p>Runs in the integration-test phase (after the fat jar is packaged). When the cluster cannot
  * start the test is skipped with the script's output, unless CNN_SPARK_REQUIRE_CLUSTER=1 (set by
