@@ -32,6 +32,7 @@ import org.cnnspark.driver.ModelDir;
 import org.cnnspark.engine.io.SafeTensors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * names the file, record or option, print no stack trace, and write nothing; an existing model or
  * output file is never replaced by a failed run. Data is synthetic (no dataset needed).
  */
+@Tag("slow")
 class BadInputCliTest {
   static final String ARCH = "flatten dense(10)";
   static final int N = 40;

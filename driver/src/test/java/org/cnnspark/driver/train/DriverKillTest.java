@@ -24,6 +24,7 @@ import org.cnnspark.driver.LocalSpark;
 import org.cnnspark.driver.ModelDir;
 import org.cnnspark.driver.cli.Main;
 import org.cnnspark.engine.io.ModelFile;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * of an uninterrupted run. Each run is a separate JVM ({@code cnn-spark train} on local[2]) with
  * this JVM's java, classpath and module flags; the uninterrupted reference runs in this JVM at the same time.
  */
+@Tag("slow")
 class DriverKillTest {
   static final String ARCH = "conv(8,3,pad=1) relu maxpool(2) conv(16,3,pad=1) relu maxpool(2) flatten dense(32) relu dense(10)";
   /** 3 epochs of 4 rounds: the kill comes after checkpoint 3 of 12. */

@@ -13,6 +13,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.cnnspark.driver.LocalSpark;
 import org.cnnspark.driver.ModelDir;
 import org.cnnspark.engine.io.ModelFile;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * formula of docs/operations.md gives. Each round broadcasts 204 MB and collects two 204 MB
  * partition results, past Kryo's default 64 MB buffer and near Spark's default 1 GB result limit.
  */
+@Tag("slow")
 class LargeModelTest {
   static final String ARCH = "flatten dense(64000) relu dense(10)";
   /** 784 * 64000 + 64000 + 64000 * 10 + 10. */

@@ -24,6 +24,7 @@ import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.optim.OptimizerConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * driver's heap sampled after GC (it must not grow round after round: nothing per round may be
  * kept, such as broadcasts or results). The 50-million-parameter model is {@link LargeModelTest}.
  */
+@Tag("slow")
 class ScaleTest {
   static final ModelSpec SPEC = ModelSpec.parse("conv(4,5) relu maxpool(2) flatten dense(16) relu dense(10)");
 
