@@ -219,12 +219,19 @@ public class CliTest {
   void inspectShowsLayersProvenanceAndMetrics() {
     Run r = run("inspect", "--model", model.toString());
     assertEquals(0, r.code(), r.err());
-    for (String s : new String[] {"conv1", "fc2", "input shape: 1x28x28", "provenance:", "partitions", "spark_version",
-        "metrics (2 rounds", "test_acc", "report: " + model.resolve("report.html")}) {
+    String[] fromTheModelFile = {"conv1", "fc2", "input shape: 1x28x28", "provenance:", "partitions", "spark_version"};
+    for (String s : fromTheModelFile) {
       assertTrue(r.out().contains(s), "missing '" + s + "' in:\n" + r.out());
     }
+    for (String s : new String[] {"metrics (2 rounds", "test_acc", "report: " + model.resolve("report.html")}) {
+      assertTrue(r.out().contains(s), "missing '" + s + "' in:\n" + r.out());
+    }
+    // given model.cnn alone, inspect shows what that file holds
     Run m = run("inspect", "--model", model.resolve(ModelDir.MODEL).toString());
     assertEquals(0, m.code(), m.err());
+    for (String s : fromTheModelFile) {
+      assertTrue(m.out().contains(s), "inspect of model.cnn: missing '" + s + "' in:\n" + m.out());
+    }
   }
 
   @Test

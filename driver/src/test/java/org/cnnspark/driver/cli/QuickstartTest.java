@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.cnnspark.driver.LocalSpark;
+import org.cnnspark.driver.ModelDir;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -162,7 +165,12 @@ class QuickstartTest {
     Path out = dir.resolve("qs-model");
     CliTest.Run r = run("quickstart", "--data-dir", small.toString(), "--epochs", "1", "--out", out.toString());
     assertEquals(0, r.code(), r.err());
-    for (String s : new String[] {"test accuracy", "training images/s", "model          " + out,
+    // the figures printed are the run's: its last metrics line, and every one of the 600 images trained once
+    List<String> metrics = Files.readAllLines(out.resolve(ModelDir.METRICS));
+    JsonNode last = new ObjectMapper().readTree(metrics.get(metrics.size() - 1));
+    String accuracy = String.format("test accuracy  %.2f%% after 1 epoch (train loss %.4f)",
+        100 * last.get("test_accuracy").asDouble(), last.get("loss").asDouble());
+    for (String s : new String[] {accuracy, "training images/s (600 images in", "model          " + out,
         "report         " + out.resolve("report.html").toAbsolutePath()}) {
       assertTrue(r.out().contains(s), "missing '" + s + "' in:\n" + r.out());
     }
