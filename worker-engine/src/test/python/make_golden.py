@@ -9,6 +9,8 @@ src/test/resources/golden/ holding: x, labels, init.<param>, probs, loss, grad.<
 running statistics after one training forward (after.<buffer>, training-mode cases), and the
 parameters after 3 optimizer steps on the same batch for each optimizer setting, <opt>.<param>.
 The module names follow the engine's naming (conv1, bn1, fc1, ...), so state_dict keys match.
+The tutorial CNN is the repository's one PyTorch definition of it, bench/peers/tutorial_cnn.py;
+other architectures are built here from the engine's spec string.
 
 The other direction, a file exported by the engine loading into PyTorch, is checked by
 PyTorchInteropTest, which runs this script as
@@ -28,7 +30,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "golden")
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "..", "bench", "peers"))
+from tutorial_cnn import TutorialCNN  # noqa: E402 (found through the path above)
+
+OUT = os.path.join(HERE, "..", "resources", "golden")
+TUTORIAL = "conv(32,3,pad=1) relu maxpool(2) conv(64,3,pad=1) relu maxpool(2) flatten dense(128) relu dense(10)"
 
 OPTIMIZERS = {
     "sgd": lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9),
@@ -36,6 +43,11 @@ OPTIMIZERS = {
     "adam": lambda p: torch.optim.Adam(p, lr=1e-3),
     "adam_wd": lambda p: torch.optim.Adam(p, lr=1e-3, weight_decay=1e-2),
 }
+
+
+def pytorch_model(spec, c, h, w):
+    """The PyTorch model of an engine spec: the shared tutorial CNN, or one built from the spec."""
+    return TutorialCNN(c, h, w) if spec == TUTORIAL else build(spec, c, h, w)
 
 
 def build(spec, c, h, w):
@@ -115,7 +127,7 @@ def load(path):
 
 def check(weights_path, input_path):
     tensors, meta = load(weights_path)
-    model = build(meta["spec"], *map(int, meta["input_shape"].split("x")))
+    model = pytorch_model(meta["spec"], *map(int, meta["input_shape"].split("x")))
     model.load_state_dict(tensors, strict=True)  # raises on a missing, extra or mis-shaped tensor
     model.eval()
     x = load(input_path)[0]["x"]
@@ -128,7 +140,7 @@ def check(weights_path, input_path):
 
 def case(name, spec, shape, n, train_mode, seed):
     torch.manual_seed(seed)
-    model = build(spec, *shape)
+    model = pytorch_model(spec, *shape)
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):  # non-trivial running statistics for the eval case
             m.running_mean.uniform_(-0.5, 0.5)
@@ -169,9 +181,8 @@ if __name__ == "__main__":
         sys.exit(0)
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
-    tutorial = "conv(32,3,pad=1) relu maxpool(2) conv(64,3,pad=1) relu maxpool(2) flatten dense(128) relu dense(10)"
-    case("tutorial_1x28x28", tutorial, (1, 28, 28), 5, True, 1)
-    case("tutorial_3x32x32", tutorial, (3, 32, 32), 3, True, 2)
+    case("tutorial_1x28x28", TUTORIAL, (1, 28, 28), 5, True, 1)
+    case("tutorial_3x32x32", TUTORIAL, (3, 32, 32), 3, True, 2)
     # batch-norm and dropout in eval mode. The convolutions before batch-norm have no bias: its
     # gradient is zero up to rounding noise, which Adam would amplify into noise-sized steps.
     case("bn_dropout_eval", "conv(8,3,pad=1,bias=false) batchnorm relu maxpool(2) flatten dropout(0.5) dense(10)", (2, 12, 10), 4, False, 3)
