@@ -75,18 +75,18 @@ public final class Network {
     int bOff = trainableSize;
     for (int i = 0; i < layers.size(); i++) {
       List<ParamDef> d = defs.get(i);
-      int[] offs = new int[d.size()];
-      for (int j = 0; j < d.size(); j++) {
-        ParamDef p = d.get(j);
-        offs[j] = p.trainable() ? tOff : bOff;
-        v.add(new ParamView(names[i] + "." + p.suffix(), p.shape(), offs[j], p.size(), p.trainable()));
+      Map<String, Integer> offsets = new HashMap<>();
+      for (ParamDef p : d) {
+        int offset = p.trainable() ? tOff : bOff;
+        offsets.put(p.suffix(), offset);
+        v.add(new ParamView(names[i] + "." + p.suffix(), p.shape(), offset, p.size(), p.trainable()));
         if (p.trainable()) {
           tOff += p.size();
         } else {
           bOff += p.size();
         }
       }
-      layers.get(i).bind(shapes.get(i), params, grads, offs, gemm);
+      layers.get(i).bind(shapes.get(i), params, grads, offsets, gemm);
     }
     this.views = List.copyOf(v);
     fuseEpilogues();

@@ -2,6 +2,7 @@ package org.cnnspark.engine.layers;
 
 import java.nio.FloatBuffer;
 import java.util.List;
+import java.util.Map;
 import org.cnnspark.engine.Shape;
 
 /**
@@ -14,6 +15,12 @@ import org.cnnspark.engine.Shape;
 public final class BatchNorm2d extends Layer {
   private final double eps;
   private final double momentum;
+  /** Where each tensor starts in params (and grads, for the trainable weight and bias). */
+  private int weight;
+  private int bias;
+  private int runningMean;
+  private int runningVar;
+  private int batchesTracked;
   private float[] mean;
   private float[] invStd;
   private boolean lastTraining;
@@ -65,6 +72,15 @@ public final class BatchNorm2d extends Layer {
   }
 
   @Override
+  protected void bound(Map<String, Integer> offsets) {
+    weight = offsets.get("weight");
+    bias = offsets.get("bias");
+    runningMean = offsets.get("running_mean");
+    runningVar = offsets.get("running_var");
+    batchesTracked = offsets.get("num_batches_tracked");
+  }
+
+  @Override
   public FloatBuffer forward(FloatBuffer x, int n, boolean training) {
     this.x = x;
     lastTraining = training;
@@ -77,8 +93,6 @@ public final class BatchNorm2d extends Layer {
       invStd = new float[c];
     }
     xt = tile(xt, hw);
-    int rMean = offsets[2];
-    int rVar = offsets[3];
     for (int ch = 0; ch < c; ch++) {
       float mu;
       float var;
@@ -98,18 +112,18 @@ public final class BatchNorm2d extends Layer {
         var = (float) (ss / m);
         double unbiased = m > 1 ? ss / (m - 1) : ss;
         if (trackRunningStats) {
-          params.put(rMean + ch, (float) ((1 - momentum) * params.get(rMean + ch) + momentum * dm));
-          params.put(rVar + ch, (float) ((1 - momentum) * params.get(rVar + ch) + momentum * unbiased));
+          params.put(runningMean + ch, (float) ((1 - momentum) * params.get(runningMean + ch) + momentum * dm));
+          params.put(runningVar + ch, (float) ((1 - momentum) * params.get(runningVar + ch) + momentum * unbiased));
         }
       } else {
-        mu = params.get(rMean + ch);
-        var = params.get(rVar + ch);
+        mu = params.get(runningMean + ch);
+        var = params.get(runningVar + ch);
       }
       float is = (float) (1.0 / Math.sqrt(var + eps));
       mean[ch] = mu;
       invStd[ch] = is;
-      float g = params.get(offsets[0] + ch);
-      float b = params.get(offsets[1] + ch);
+      float g = params.get(weight + ch);
+      float b = params.get(bias + ch);
       for (int img = 0; img < n; img++) {
         int base = (img * c + ch) * hw;
         x.get(base, xt, 0, hw);
@@ -120,8 +134,7 @@ public final class BatchNorm2d extends Layer {
       }
     }
     if (training && trackRunningStats) {
-      int nb = offsets[4];
-      params.put(nb, params.get(nb) + 1f);
+      params.put(batchesTracked, params.get(batchesTracked) + 1f);
     }
     return y;
   }
@@ -212,12 +225,12 @@ public final class BatchNorm2d extends Layer {
         sdy += sum(dyt, hw);
         sdyx += dotXhat(dyt, xt, hw, mu, is);
       }
-      grads.put(offsets[0] + ch, grads.get(offsets[0] + ch) + (float) sdyx);
-      grads.put(offsets[1] + ch, grads.get(offsets[1] + ch) + (float) sdy);
+      grads.put(weight + ch, grads.get(weight + ch) + (float) sdyx);
+      grads.put(bias + ch, grads.get(bias + ch) + (float) sdy);
       if (!needDx) {
         continue;
       }
-      float g = params.get(offsets[0] + ch);
+      float g = params.get(weight + ch);
       // training: dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat));
       // eval: y is affine in x with slope gamma * invstd
       float a = lastTraining ? (float) (sdy / m) : 0f;

@@ -3,10 +3,10 @@ package org.cnnspark.engine.layers;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.cnnspark.engine.Buffers;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.kernels.ArrayOps;
-import org.cnnspark.engine.kernels.Gemm;
 
 /**
  * 2-D convolution, as {@code nn.Conv2d(C, OC, K, stride, padding, bias)}.
@@ -42,7 +42,10 @@ public final class Conv2d extends Layer {
   private final int kernel;
   private final int stride;
   private final int pad;
-  private final boolean bias;
+  private final boolean hasBias;
+  /** Where weight and bias start in params and grads (bias: -1 without one). */
+  private int weight;
+  private int bias = -1;
 
   private int hp;
   private int wp;
@@ -84,7 +87,7 @@ public final class Conv2d extends Layer {
     this.kernel = kernel;
     this.stride = stride;
     this.pad = pad;
-    this.bias = bias;
+    this.hasBias = bias;
   }
 
   private static String specArgs(int oc, int k, int s, int p, boolean b) {
@@ -103,7 +106,7 @@ public final class Conv2d extends Layer {
 
   @Override
   public String spec() {
-    return specArgs(outChannels, kernel, stride, pad, bias);
+    return specArgs(outChannels, kernel, stride, pad, hasBias);
   }
 
   @Override
@@ -128,15 +131,16 @@ public final class Conv2d extends Layer {
     int fanOut = outChannels * kernel * kernel;
     List<ParamDef> p = new ArrayList<>();
     p.add(new ParamDef("weight", new int[] {outChannels, in.c(), kernel, kernel}, true, ParamDef.Init.WEIGHT, fanIn, fanOut));
-    if (bias) {
+    if (hasBias) {
       p.add(new ParamDef("bias", new int[] {outChannels}, true, ParamDef.Init.BIAS, fanIn, fanOut));
     }
     return p;
   }
 
   @Override
-  public void bind(Shape in, FloatBuffer params, FloatBuffer grads, int[] offsets, Gemm gemm) {
-    super.bind(in, params, grads, offsets, gemm);
+  protected void bound(Map<String, Integer> offsets) {
+    weight = offsets.get("weight");
+    bias = hasBias ? offsets.get("bias") : -1;
     hp = in.h() + 2 * pad;
     wp = in.w() + 2 * pad;
     plane = hp * wp + kernel - 1;
@@ -253,7 +257,7 @@ public final class Conv2d extends Layer {
     }
     float[] bt = biasTile;
     for (int o = 0; o < oc; o++) {
-      bt[o] = bias ? params.get(offsets[1] + o) : 0f;
+      bt[o] = hasBias ? params.get(bias + o) : 0f;
     }
     float[] g = gridTile;
     for (int first = 0; first < n; first += chunk) {
@@ -262,10 +266,10 @@ public final class Conv2d extends Layer {
       if (poolK > 0) {
         // yg (nb*grid, OC) = cols^T (nb*grid, CKK) * weight^T (CKK, OC): channels last, so the
         // epilogue's max pool runs along channels in vectors
-        gemm.sgemm(true, true, ld, oc, ckk, 1f, cols, 0, ld, params, offsets[0], ckk, 0f, yg, 0, oc);
+        gemm.sgemm(true, true, ld, oc, ckk, 1f, cols, 0, ld, params, weight, ckk, 0f, yg, 0, oc);
       } else {
         // yg (OC, nb*grid) = weight (OC, CKK) * cols (CKK, nb*grid): channels first, as the output
-        gemm.sgemm(false, false, oc, ld, ckk, 1f, params, offsets[0], ckk, cols, 0, ld, 0f, yg, 0, ld);
+        gemm.sgemm(false, false, oc, ld, ckk, 1f, params, weight, ckk, cols, 0, ld, 0f, yg, 0, ld);
       }
       yg.get(0, g, 0, oc * ld);
       for (int b = 0; b < nb; b++) {
@@ -386,7 +390,7 @@ public final class Conv2d extends Layer {
             ArrayOps.maxUnpool2x2Row(pooledTile, row, argcode, img * outSize + row, g,
                 base + 2 * pi * gridW * oc, gridW * oc, qo, oc);
           }
-          if (bias) {
+          if (hasBias) {
             sumRows(pooledTile, po * qo, db); // a quarter of the grid's rows, same sum
           }
           continue;
@@ -407,25 +411,25 @@ public final class Conv2d extends Layer {
           }
         }
       }
-      if (bias && poolK == 0) {
+      if (hasBias && poolK == 0) {
         for (int o = 0; o < oc; o++) {
           db[o] += sum(g, o * ld, ld);
         }
-      } else if (bias && !pool2x2()) {
+      } else if (hasBias && !pool2x2()) {
         sumRows(g, ld, db);
       }
       FloatBuffer dyg = yg; // forward's output tile is free now: reuse it for dY
       dyg.put(0, g, 0, oc * ld);
       im2colChunk(x, first, nb);
       // dWeight (OC, CKK) += dY (OC, nb*grid) * cols^T (nb*grid, CKK), dY stored as dyg or dyg^T
-      gemm.sgemm(poolK > 0, true, oc, ckk, ld, 1f, dyg, 0, poolK > 0 ? oc : ld, cols, 0, ld, 1f, grads, offsets[0], ckk);
+      gemm.sgemm(poolK > 0, true, oc, ckk, ld, 1f, dyg, 0, poolK > 0 ? oc : ld, cols, 0, ld, 1f, grads, weight, ckk);
       if (needDx) {
         backwardInput(dxOut, dyg, first, nb);
       }
     }
-    if (bias) {
+    if (hasBias) {
       for (int o = 0; o < oc; o++) {
-        int bo = offsets[1] + o;
+        int bo = bias + o;
         grads.put(bo, grads.get(bo) + (float) db[o]);
       }
     }
@@ -515,7 +519,7 @@ public final class Conv2d extends Layer {
     int ld = nb * grid;
     dcols = Buffers.ensure(dcols, (long) ckk * ld);
     // dcols (CKK, nb*grid) = weight^T (CKK, OC) * dY (OC, nb*grid), dY stored as dyg or dyg^T
-    gemm.sgemm(true, poolK > 0, ckk, ld, oc, 1f, params, offsets[0], ckk, dyg, 0, poolK > 0 ? oc : ld, 0f, dcols, 0, ld);
+    gemm.sgemm(true, poolK > 0, ckk, ld, oc, 1f, params, weight, ckk, dyg, 0, poolK > 0 ? oc : ld, 0f, dcols, 0, ld);
     dcolsTile = tile(dcolsTile, ckk * ld);
     float[] dc = dcolsTile;
     dcols.get(0, dc, 0, ckk * ld);

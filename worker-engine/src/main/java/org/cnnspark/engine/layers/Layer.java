@@ -2,6 +2,7 @@ package org.cnnspark.engine.layers;
 
 import java.nio.FloatBuffer;
 import java.util.List;
+import java.util.Map;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.kernels.Gemm;
 
@@ -18,10 +19,9 @@ public abstract class Layer {
   protected Shape in;
   protected Shape out;
   protected Gemm gemm;
-  /** Flat parameter and gradient buffers, and where each of this layer's tensors starts. */
+  /** The network's flat parameter and gradient buffers; each layer keeps where its tensors start. */
   protected FloatBuffer params;
   protected FloatBuffer grads;
-  protected int[] offsets;
   /** Output of the last forward, gradient w.r.t. the input of the last backward, last input. */
   protected FloatBuffer y;
   protected FloatBuffer dx;
@@ -43,15 +43,21 @@ public abstract class Layer {
     return List.of();
   }
 
-  /** Binds to the flat buffers; offsets[i] is where params(in).get(i) starts. */
-  public void bind(Shape in, FloatBuffer params, FloatBuffer grads, int[] offsets, Gemm gemm) {
+  /**
+   * Binds to the flat buffers: {@code offsets} maps the suffix of each tensor of {@link #params}
+   * (weight, bias, ...) to where it starts in params (and, when trainable, in grads).
+   */
+  public final void bind(Shape in, FloatBuffer params, FloatBuffer grads, Map<String, Integer> offsets, Gemm gemm) {
     this.in = in;
     this.out = outputShape(in);
     this.params = params;
     this.grads = grads;
-    this.offsets = offsets;
     this.gemm = gemm;
+    bound(offsets);
   }
+
+  /** The end of bind: a layer keeps its tensors' offsets in named fields and sizes what depends on the shapes. */
+  protected void bound(Map<String, Integer> offsets) {}
 
   public Shape in() {
     return in;

@@ -3,6 +3,7 @@ package org.cnnspark.engine.layers;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.cnnspark.engine.Shape;
 
 /**
@@ -11,19 +12,22 @@ import org.cnnspark.engine.Shape;
  */
 public final class Linear extends Layer {
   private final int outFeatures;
-  private final boolean bias;
+  private final boolean hasBias;
+  /** Where weight and bias start in params and grads (bias: -1 without one). */
+  private int weight;
+  private int bias = -1;
 
   public Linear(int outFeatures, boolean bias) {
     if (outFeatures <= 0) {
       throw new IllegalArgumentException("dense needs out > 0, got dense(" + outFeatures + ")");
     }
     this.outFeatures = outFeatures;
-    this.bias = bias;
+    this.hasBias = bias;
   }
 
   @Override
   public String spec() {
-    return "dense(" + outFeatures + (bias ? "" : ",bias=false") + ")";
+    return "dense(" + outFeatures + (hasBias ? "" : ",bias=false") + ")";
   }
 
   @Override
@@ -44,10 +48,16 @@ public final class Linear extends Layer {
     int fanIn = in.size();
     List<ParamDef> p = new ArrayList<>();
     p.add(new ParamDef("weight", new int[] {outFeatures, fanIn}, true, ParamDef.Init.WEIGHT, fanIn, outFeatures));
-    if (bias) {
+    if (hasBias) {
       p.add(new ParamDef("bias", new int[] {outFeatures}, true, ParamDef.Init.BIAS, fanIn, outFeatures));
     }
     return p;
+  }
+
+  @Override
+  protected void bound(Map<String, Integer> offsets) {
+    weight = offsets.get("weight");
+    bias = hasBias ? offsets.get("bias") : -1;
   }
 
   @Override
@@ -56,13 +66,13 @@ public final class Linear extends Layer {
     FloatBuffer y = outBuffer(n);
     int k = in.size();
     int o = outFeatures;
-    if (bias) {
+    if (hasBias) {
       for (int i = 0; i < n; i++) {
-        y.put(i * o, params, offsets[1], o);
+        y.put(i * o, params, bias, o);
       }
     }
     // y (N, OUT) = x (N, IN) * weight^T (IN, OUT) [+ bias]
-    gemm.sgemm(false, true, n, o, k, 1f, x, 0, k, params, offsets[0], k, bias ? 1f : 0f, y, 0, o);
+    gemm.sgemm(false, true, n, o, k, 1f, x, 0, k, params, weight, k, hasBias ? 1f : 0f, y, 0, o);
     return y;
   }
 
@@ -71,15 +81,15 @@ public final class Linear extends Layer {
     int k = in.size();
     int o = outFeatures;
     // dWeight (OUT, IN) += dy^T (OUT, N) * x (N, IN)
-    gemm.sgemm(true, false, o, k, n, 1f, dy, 0, o, x, 0, k, 1f, grads, offsets[0], k);
-    if (bias) {
-      int b = offsets[1];
+    gemm.sgemm(true, false, o, k, n, 1f, dy, 0, o, x, 0, k, 1f, grads, weight, k);
+    if (hasBias) {
+      // dBias (OUT) += the sum of dy over the batch, in double
       for (int j = 0; j < o; j++) {
         double s = 0;
         for (int i = 0; i < n; i++) {
           s += dy.get(i * o + j);
         }
-        grads.put(b + j, grads.get(b + j) + (float) s);
+        grads.put(bias + j, grads.get(bias + j) + (float) s);
       }
     }
     if (!needDx) {
@@ -87,7 +97,7 @@ public final class Linear extends Layer {
     }
     FloatBuffer dx = dxBuffer(n);
     // dx (N, IN) = dy (N, OUT) * weight (OUT, IN)
-    gemm.sgemm(false, false, n, k, o, 1f, dy, 0, o, params, offsets[0], k, 0f, dx, 0, k);
+    gemm.sgemm(false, false, n, k, o, 1f, dy, 0, o, params, weight, k, 0f, dx, 0, k);
     return dx;
   }
 }
