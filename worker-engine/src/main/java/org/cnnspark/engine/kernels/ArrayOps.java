@@ -7,6 +7,7 @@ package org.cnnspark.engine.kernels;
  * API module ({@code --add-modules=jdk.incubator.vector}, which bin/cnn-spark and Spark 4 both
  * pass) the loops use it; otherwise, or with {@code -Dcnnspark.vector=false}, plain loops. Both
  * do the same float operations element by element, so the results are the same bits.
+ * The layers' sums live here too, scalar, each with its fixed order of additions.
  */
 public final class ArrayOps {
   /** Whether the Vector API path is on. */
@@ -121,6 +122,116 @@ public final class ArrayOps {
       g[i3 + ch] = cell == 3f ? v : 0f;
       dy[d + ch] = cell == 4f ? 0f : v;
     }
+  }
+
+  // Sums. Each is one fixed order of float or double additions (scalar: a vector reduction would
+  // reorder them), with independent partial sums so the loop is not one long dependency chain of
+  // adds (~4 cycles each). The layers' gradients depend on these exact orders.
+
+  /**
+   * Sum of a[off, off+n): eight float partial sums, added in double at the end. For short runs
+   * (a convolution's grid row, at most a few hundred floats), where float partials lose nothing that matters.
+   */
+  public static double sum(float[] a, int off, int n) {
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    int i = off;
+    for (int end = off + (n & ~7); i < end; i += 8) {
+      s0 += a[i];
+      s1 += a[i + 1];
+      s2 += a[i + 2];
+      s3 += a[i + 3];
+      s4 += a[i + 4];
+      s5 += a[i + 5];
+      s6 += a[i + 6];
+      s7 += a[i + 7];
+    }
+    double s = ((double) s0 + s1) + ((double) s2 + s3) + ((double) s4 + s5) + ((double) s6 + s7);
+    for (int end = off + n; i < end; i++) {
+      s += a[i];
+    }
+    return s;
+  }
+
+  /**
+   * sums[j] += the sum of column j of a (rows, cols), row-major: rows are added into the float row
+   * {@code scratch} (cols long) with {@link #addTo}, which is flushed into the double sums every 256
+   * rows so that long columns keep their precision.
+   */
+  public static void addColumnSums(float[] a, int rows, int cols, float[] scratch, double[] sums) {
+    for (int r0 = 0; r0 < rows; r0 += 256) {
+      java.util.Arrays.fill(scratch, 0, cols, 0f);
+      for (int r = r0, end = Math.min(rows, r0 + 256); r < end; r++) {
+        addTo(scratch, 0, a, r * cols, cols);
+      }
+      for (int j = 0; j < cols; j++) {
+        sums[j] += scratch[j];
+      }
+    }
+  }
+
+  /** Sum of a[0, n) in double: four double partial sums. */
+  public static double sumInDouble(float[] a, int n) {
+    double s0 = 0;
+    double s1 = 0;
+    double s2 = 0;
+    double s3 = 0;
+    int k = 0;
+    for (; k + 3 < n; k += 4) {
+      s0 += (double) a[k];
+      s1 += (double) a[k + 1];
+      s2 += (double) a[k + 2];
+      s3 += (double) a[k + 3];
+    }
+    for (; k < n; k++) {
+      s0 += (double) a[k];
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+
+  /** Sum of (a[k] - mean)^2 over [0, n), in double: four double partial sums. */
+  public static double sumSquaredDeviations(float[] a, int n, double mean) {
+    double s0 = 0;
+    double s1 = 0;
+    double s2 = 0;
+    double s3 = 0;
+    int k = 0;
+    for (; k + 3 < n; k += 4) {
+      double d0 = a[k] - mean;
+      double d1 = a[k + 1] - mean;
+      double d2 = a[k + 2] - mean;
+      double d3 = a[k + 3] - mean;
+      s0 += d0 * d0;
+      s1 += d1 * d1;
+      s2 += d2 * d2;
+      s3 += d3 * d3;
+    }
+    for (; k < n; k++) {
+      double d = a[k] - mean;
+      s0 += d * d;
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+
+  /**
+   * Sum of dy[k] * (x[k] - mean) * invStd over [0, n): each product in float (batch norm's
+   * dy * xhat), summed in double with four partial sums.
+   */
+  public static double sumTimesNormalized(float[] dy, float[] x, int n, float mean, float invStd) {
+    double s0 = 0;
+    double s1 = 0;
+    double s2 = 0;
+    double s3 = 0;
+    int k = 0;
+    for (; k + 3 < n; k += 4) {
+      s0 += dy[k] * (x[k] - mean) * invStd;
+      s1 += dy[k + 1] * (x[k + 1] - mean) * invStd;
+      s2 += dy[k + 2] * (x[k + 2] - mean) * invStd;
+      s3 += dy[k + 3] * (x[k + 3] - mean) * invStd;
+    }
+    for (; k < n; k++) {
+      s0 += dy[k] * (x[k] - mean) * invStd;
+    }
+    return (s0 + s1) + (s2 + s3);
   }
 
   /** Describes the path for the kernel log line. */

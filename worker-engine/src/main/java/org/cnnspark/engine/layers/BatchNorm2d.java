@@ -4,6 +4,7 @@ import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;
 import org.cnnspark.engine.Shape;
+import org.cnnspark.engine.kernels.ArrayOps;
 
 /**
  * Batch normalisation over (N, H, W) per channel, as {@code nn.BatchNorm2d(C)} (eps 1e-5,
@@ -100,13 +101,13 @@ public final class BatchNorm2d extends Layer {
         double s = 0;
         for (int img = 0; img < n; img++) {
           x.get((img * c + ch) * hw, xt, 0, hw);
-          s += sum(xt, hw);
+          s += ArrayOps.sumInDouble(xt, hw);
         }
         double dm = s / m;
         double ss = 0;
         for (int img = 0; img < n; img++) {
           x.get((img * c + ch) * hw, xt, 0, hw);
-          ss += sumSquares(xt, hw, dm);
+          ss += ArrayOps.sumSquaredDeviations(xt, hw, dm);
         }
         mu = (float) dm;
         var = (float) (ss / m);
@@ -139,71 +140,6 @@ public final class BatchNorm2d extends Layer {
     return y;
   }
 
-  // Four independent double accumulators: one chain of double adds is latency-bound (~4 cycles
-  // per element), which made batch norm cost more than the convolution before it.
-
-  /** Sum of a[0, n) in double. */
-  private static double sum(float[] a, int n) {
-    double s0 = 0;
-    double s1 = 0;
-    double s2 = 0;
-    double s3 = 0;
-    int k = 0;
-    for (; k + 3 < n; k += 4) {
-      s0 += (double) a[k];
-      s1 += (double) a[k + 1];
-      s2 += (double) a[k + 2];
-      s3 += (double) a[k + 3];
-    }
-    for (; k < n; k++) {
-      s0 += (double) a[k];
-    }
-    return (s0 + s1) + (s2 + s3);
-  }
-
-  /** Sum of (a[k] - mean)^2 over [0, n), in double. */
-  private static double sumSquares(float[] a, int n, double mean) {
-    double s0 = 0;
-    double s1 = 0;
-    double s2 = 0;
-    double s3 = 0;
-    int k = 0;
-    for (; k + 3 < n; k += 4) {
-      double d0 = a[k] - mean;
-      double d1 = a[k + 1] - mean;
-      double d2 = a[k + 2] - mean;
-      double d3 = a[k + 3] - mean;
-      s0 += d0 * d0;
-      s1 += d1 * d1;
-      s2 += d2 * d2;
-      s3 += d3 * d3;
-    }
-    for (; k < n; k++) {
-      double d = a[k] - mean;
-      s0 += d * d;
-    }
-    return (s0 + s1) + (s2 + s3);
-  }
-
-  /** Sum of dy[k] * (x[k] - mu) * is over [0, n): the float products, summed in double. */
-  private static double dotXhat(float[] dy, float[] x, int n, float mu, float is) {
-    double s0 = 0;
-    double s1 = 0;
-    double s2 = 0;
-    double s3 = 0;
-    int k = 0;
-    for (; k + 3 < n; k += 4) {
-      s0 += dy[k] * (x[k] - mu) * is;
-      s1 += dy[k + 1] * (x[k + 1] - mu) * is;
-      s2 += dy[k + 2] * (x[k + 2] - mu) * is;
-      s3 += dy[k + 3] * (x[k + 3] - mu) * is;
-    }
-    for (; k < n; k++) {
-      s0 += dy[k] * (x[k] - mu) * is;
-    }
-    return (s0 + s1) + (s2 + s3);
-  }
-
   @Override
   public FloatBuffer backward(FloatBuffer dy, int n, boolean needDx) {
     int c = in.c();
@@ -222,8 +158,8 @@ public final class BatchNorm2d extends Layer {
         int base = (img * c + ch) * hw;
         x.get(base, xt, 0, hw);
         dy.get(base, dyt, 0, hw);
-        sdy += sum(dyt, hw);
-        sdyx += dotXhat(dyt, xt, hw, mu, is);
+        sdy += ArrayOps.sumInDouble(dyt, hw);
+        sdyx += ArrayOps.sumTimesNormalized(dyt, xt, hw, mu, is);
       }
       grads.put(weight + ch, grads.get(weight + ch) + (float) sdyx);
       grads.put(bias + ch, grads.get(bias + ch) + (float) sdy);

@@ -391,7 +391,7 @@ public final class Conv2d extends Layer {
                 base + 2 * pi * gridW * oc, gridW * oc, qo, oc);
           }
           if (hasBias) {
-            sumRows(pooledTile, po * qo, db); // a quarter of the grid's rows, same sum
+            ArrayOps.addColumnSums(pooledTile, po * qo, oc, biasSumTile, db); // a quarter of the grid's rows, same sum
           }
           continue;
         }
@@ -413,10 +413,10 @@ public final class Conv2d extends Layer {
       }
       if (hasBias && poolK == 0) {
         for (int o = 0; o < oc; o++) {
-          db[o] += sum(g, o * ld, ld);
+          db[o] += ArrayOps.sum(g, o * ld, ld);
         }
       } else if (hasBias && !pool2x2()) {
-        sumRows(g, ld, db);
+        ArrayOps.addColumnSums(g, ld, oc, biasSumTile, db);
       }
       FloatBuffer dyg = yg; // forward's output tile is free now: reuse it for dY
       dyg.put(0, g, 0, oc * ld);
@@ -469,45 +469,6 @@ public final class Conv2d extends Layer {
         }
       }
     }
-  }
-
-  /**
-   * db[o] += sum of column o of g (rows, OC): vector adds of whole rows into a float row, flushed
-   * into double every 256 rows so long grids keep their precision.
-   */
-  private void sumRows(float[] g, int rows, double[] db) {
-    int oc = outChannels;
-    float[] acc = biasSumTile;
-    for (int r0 = 0; r0 < rows; r0 += 256) {
-      java.util.Arrays.fill(acc, 0f);
-      for (int r = r0, end = Math.min(rows, r0 + 256); r < end; r++) {
-        ArrayOps.addTo(acc, 0, g, r * oc, oc);
-      }
-      for (int o = 0; o < oc; o++) {
-        db[o] += acc[o];
-      }
-    }
-  }
-
-  /** Sum of a[off, off+n) with eight independent partial sums, so the loop is not one long dependency chain. */
-  private static double sum(float[] a, int off, int n) {
-    float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-    int i = off;
-    for (int end = off + (n & ~7); i < end; i += 8) {
-      s0 += a[i];
-      s1 += a[i + 1];
-      s2 += a[i + 2];
-      s3 += a[i + 3];
-      s4 += a[i + 4];
-      s5 += a[i + 5];
-      s6 += a[i + 6];
-      s7 += a[i + 7];
-    }
-    double s = ((double) s0 + s1) + ((double) s2 + s3) + ((double) s4 + s5) + ((double) s6 + s7);
-    for (int end = off + n; i < end; i++) {
-      s += a[i];
-    }
-    return s;
   }
 
   /** dx for a chunk: dcols = weight^T dY, then col2im (scatter-add into padded planes) per image. */

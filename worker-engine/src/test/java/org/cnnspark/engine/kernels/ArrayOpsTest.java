@@ -1,6 +1,7 @@
 package org.cnnspark.engine.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -121,5 +122,47 @@ class ArrayOpsTest {
       boolean dead = !(max + 0.5f > 0f);
       assertTrue(code[0] == (dead ? 4f : wantCode[i]) && out[0] == (dead ? 0f : max + 0.5f), "relu case " + i);
     }
+  }
+
+  @Test
+  void sumsAgreeWithADoubleLoopOnAwkwardLengths() {
+    Random r = new Random(5);
+    for (int n : new int[] {0, 1, 3, 4, 5, 7, 8, 9, 17, 255, 1001}) {
+      float[] a = new float[n + 3];
+      float[] b = new float[n + 3];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = (float) r.nextGaussian();
+        b[i] = (float) r.nextGaussian();
+      }
+      double sum = 0;
+      double squares = 0;
+      double products = 0;
+      double sumAt3 = 0;
+      for (int i = 0; i < n; i++) {
+        sum += a[i];
+        squares += (a[i] - 0.25) * (a[i] - 0.25);
+        products += b[i] * (a[i] - 0.25f) * 2f;
+        sumAt3 += a[3 + i];
+      }
+      String what = "n=" + n;
+      assertEquals(sum, ArrayOps.sumInDouble(a, n), 1e-12 * (1 + n), what);
+      assertEquals(squares, ArrayOps.sumSquaredDeviations(a, n, 0.25), 1e-12 * (1 + n), what);
+      assertEquals(products, ArrayOps.sumTimesNormalized(b, a, n, 0.25f, 2f), 1e-12 * (1 + n), what);
+      // float partial sums: float rounding per addition, and the range starts at the offset
+      assertEquals(sumAt3, ArrayOps.sum(a, 3, n), 1e-6 * (1 + n), what);
+    }
+  }
+
+  @Test
+  void columnSumsAddOntoTheirTargetAcrossTheFlushEvery256Rows() {
+    int rows = 600;
+    int cols = 3;
+    float[] a = new float[rows * cols];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = i % cols + 1; // column j holds j + 1 in every row
+    }
+    double[] sums = {10, 20, 30};
+    ArrayOps.addColumnSums(a, rows, cols, new float[cols], sums);
+    assertArrayEquals(new double[] {10 + rows, 20 + 2 * rows, 30 + 3 * rows}, sums, 0);
   }
 }
