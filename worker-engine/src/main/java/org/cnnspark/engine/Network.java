@@ -8,8 +8,12 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.cnnspark.engine.kernels.Gemm;
 import org.cnnspark.engine.kernels.Kernels;
+import org.cnnspark.engine.layers.BatchNorm2d;
+import org.cnnspark.engine.layers.Conv2d;
 import org.cnnspark.engine.layers.Layer;
 import org.cnnspark.engine.layers.ParamDef;
+import org.cnnspark.engine.layers.Pool2d;
+import org.cnnspark.engine.layers.ReLU;
 
 /**
  * A sequential network over one flat parameter buffer and one flat gradient buffer.
@@ -98,17 +102,17 @@ public final class Network {
       return;
     }
     for (int i = 0; i < layers.size(); i++) {
-      if (!(layers.get(i) instanceof org.cnnspark.engine.layers.Conv2d conv)) {
+      if (!(layers.get(i) instanceof Conv2d conv)) {
         continue;
       }
       int j = i + 1;
-      boolean relu = j < layers.size() && layers.get(j) instanceof org.cnnspark.engine.layers.ReLU;
+      boolean relu = j < layers.size() && layers.get(j) instanceof ReLU;
       if (relu) {
         layers.get(j++).setFused(true);
       }
       int poolK = 0;
       int poolS = 0;
-      if (j < layers.size() && layers.get(j) instanceof org.cnnspark.engine.layers.Pool2d p && p.fusable()) {
+      if (j < layers.size() && layers.get(j) instanceof Pool2d p && p.fusable()) {
         p.setFused(true);
         poolK = p.kernel();
         poolS = p.stride();
@@ -117,8 +121,11 @@ public final class Network {
     }
   }
 
-  /** -Dcnnspark.fuse=false runs every layer on its own (for parity tests and profiling). */
-  static boolean FUSE = !"false".equals(System.getProperty("cnnspark.fuse"));
+  /**
+   * Whether {@link #create} fuses epilogues when not told: yes, unless the JVM runs with
+   * -Dcnnspark.fuse=false (every layer on its own, for parity runs and profiling). Read once.
+   */
+  public static final boolean FUSE_BY_DEFAULT = !"false".equals(System.getProperty("cnnspark.fuse"));
 
   /** A new network with freshly initialised parameters, using this JVM's kernel backend. */
   public static Network create(ModelSpec spec, Shape inputShape, Init init, long seed) {
@@ -126,11 +133,14 @@ public final class Network {
   }
 
   public static Network create(ModelSpec spec, Shape inputShape, Init init, long seed, Gemm gemm) {
-    return create(spec, inputShape, init, seed, gemm, FUSE);
+    return create(spec, inputShape, init, seed, gemm, FUSE_BY_DEFAULT);
   }
 
-  /** With the fused epilogue on or off for this network alone: tests compare both in one JVM. */
-  static Network create(ModelSpec spec, Shape inputShape, Init init, long seed, Gemm gemm, boolean fuse) {
+  /**
+   * With the fused epilogue on or off for this network alone (see Conv2d): the same results
+   * either way up to summation order, so tests compare both in one JVM.
+   */
+  public static Network create(ModelSpec spec, Shape inputShape, Init init, long seed, Gemm gemm, boolean fuse) {
     Network net = new Network(spec, inputShape, gemm, null, fuse);
     net.initialize(init, seed);
     return net;
@@ -140,7 +150,7 @@ public final class Network {
   public Network replica() {
     Network r = new Network(spec, inputShape, gemm, params, fuse);
     for (Layer l : r.layers) {
-      if (l instanceof org.cnnspark.engine.layers.BatchNorm2d bn) {
+      if (l instanceof BatchNorm2d bn) {
         bn.trackRunningStats(false);
       }
     }

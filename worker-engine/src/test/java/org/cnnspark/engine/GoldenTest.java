@@ -17,7 +17,6 @@ import org.cnnspark.engine.kernels.Gemm;
 import org.cnnspark.engine.kernels.Kernels;
 import org.cnnspark.engine.optim.Optimizer;
 import org.cnnspark.engine.optim.OptimizerConfig;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -78,11 +77,6 @@ class GoldenTest {
     return b.build();
   }
 
-  @AfterEach
-  void restoreFusion() {
-    Network.FUSE = true;
-  }
-
   static Map<String, Tensor> load(String file) throws IOException {
     try (InputStream in = GoldenTest.class.getResourceAsStream("/golden/" + file + ".safetensors")) {
       if (in == null) {
@@ -113,10 +107,14 @@ class GoldenTest {
     final int[] labels;
 
     Golden(Case c, Gemm gemm) throws IOException {
+      this(c, gemm, Network.FUSE_BY_DEFAULT);
+    }
+
+    Golden(Case c, Gemm gemm, boolean fuse) throws IOException {
       this.c = c;
       g = load(c.file());
       init = withPrefix(g, "init.");
-      net = Network.create(ModelSpec.parse(c.spec()), Shape.parse(c.shape()), Init.PYTORCH, 0, gemm);
+      net = Network.create(ModelSpec.parse(c.spec()), Shape.parse(c.shape()), Init.PYTORCH, 0, gemm, fuse);
       StateDict.load(net, init, c.file());
       n = g.get("x").shape()[0];
       x = Buffers.of(g.get("x").data());
@@ -197,8 +195,7 @@ class GoldenTest {
   @ParameterizedTest(name = "{0} {2} fuse={3}")
   @MethodSource("cases")
   void matchesPyTorch(String name, Case c, String kernels, boolean fuse) throws IOException {
-    Network.FUSE = fuse;
-    Golden g = new Golden(c, Kernels.byName(kernels));
+    Golden g = new Golden(c, Kernels.byName(kernels), fuse);
     g.checkForwardBackward();
     g.checkOptimizerSteps();
   }

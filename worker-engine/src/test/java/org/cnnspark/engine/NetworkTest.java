@@ -2,12 +2,15 @@ package org.cnnspark.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.cnnspark.engine.layers.Layer;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,6 +20,20 @@ import org.junit.jupiter.params.provider.ValueSource;
  * used before (layers reuse and grow their buffers), and replicas share parameters only.
  */
 class NetworkTest {
+
+  @Test
+  void fusionIsChosenPerNetworkAndOnByDefault() {
+    ModelSpec spec = ModelSpec.parse("conv(2,3) relu maxpool(2) flatten dense(3)");
+    Shape shape = Shape.parse("1x8x8");
+    assertTrue(Network.FUSE_BY_DEFAULT, "on unless the JVM runs with -Dcnnspark.fuse=false, which surefire does not");
+    assertTrue(Network.create(spec, shape, Init.PYTORCH, 1).layers().get(1).isFused(), "the default network fuses");
+    Network fused = Network.create(spec, shape, Init.PYTORCH, 1, Probe.backend("java"), true);
+    Network plain = Network.create(spec, shape, Init.PYTORCH, 1, Probe.backend("java"), false);
+    assertTrue(fused.layers().get(1).isFused() && fused.layers().get(2).isFused(), "relu and maxpool run inside the conv");
+    assertFalse(plain.layers().stream().anyMatch(Layer::isFused), "one network's choice leaves the next one alone");
+    assertTrue(fused.replica().layers().get(2).isFused(), "a replica keeps its network's choice");
+  }
+
   static final String[] SPECS = {
       "conv(4,3,pad=1) relu maxpool(2) conv(3,3,stride=2,pad=1) relu avgpool(2,stride=1) flatten dense(6) relu dense(5)",
       "conv(4,3,pad=1,bias=false) batchnorm relu maxpool(3,stride=2,pad=1) flatten dropout(0.3) dense(5)",
