@@ -1,7 +1,6 @@
 package org.cnnspark.driver;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,6 +14,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.cnnspark.driver.data.ImageBlock;
+import org.cnnspark.driver.kryo.CnnKryoRegistrator;
 import org.cnnspark.engine.io.Idx;
 
 /** Test support: a local SparkSession with the project's Kryo settings, and Fashion-MNIST subsets. */

@@ -2,7 +2,7 @@ package org.cnnspark.examples;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
-import org.cnnspark.driver.CnnKryoRegistrator;
+import org.cnnspark.driver.kryo.CnnKryoRegistrator;
 
 /** The SparkSession the examples start from their main: what spark-submit says, else local[*], with cnn-spark's Kryo settings. */
 final class ExampleSpark {

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.SparkSession;
-import org.cnnspark.driver.CnnKryoRegistrator;
+import org.cnnspark.driver.kryo.CnnKryoRegistrator;
 import org.cnnspark.engine.io.Idx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

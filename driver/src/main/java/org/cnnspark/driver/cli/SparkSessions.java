@@ -3,7 +3,7 @@ package org.cnnspark.driver.cli;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.cnnspark.driver.CnnKryoRegistrator;
+import org.cnnspark.driver.kryo.CnnKryoRegistrator;
 import org.cnnspark.driver.train.DistributedTrainer;
 
 /**
@@ -80,7 +80,7 @@ final class SparkSessions {
         throw new IllegalArgumentException("--master " + conf.get("spark.master") + ": Spark cannot parse this master URL;"
             + " use local[N], local[*], spark://HOST:PORT, yarn or k8s://https://HOST:PORT", e);
       }
-      throw org.cnnspark.driver.train.SparkErrors.rethrow(e);
+      throw org.cnnspark.driver.spark.SparkErrors.rethrow(e);
     }
   }
 }

@@ -21,7 +21,7 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
-import org.cnnspark.driver.Provenance;
+import org.cnnspark.driver.store.Provenance;
 import org.cnnspark.driver.data.DataOptions;
 import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.data.LoadedData;

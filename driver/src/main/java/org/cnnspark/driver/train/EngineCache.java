@@ -44,12 +44,12 @@ public final class EngineCache {
   }
 
   /** Work on one non-empty block with an engine holding the given parameters. */
-  interface BlockWork {
+  public interface BlockWork {
     void run(Trainer trainer, ImageBlock block);
   }
 
   /** Runs work over a partition's non-empty blocks, borrowing an engine only if there is one. */
-  static void forEachBlock(EngineSpec spec, float[] params, Iterator<ImageBlock> blocks, BlockWork work) {
+  public static void forEachBlock(EngineSpec spec, float[] params, Iterator<ImageBlock> blocks, BlockWork work) {
     Trainer trainer = null;
     try {
       while (blocks.hasNext()) {

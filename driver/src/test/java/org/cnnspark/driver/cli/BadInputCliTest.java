@@ -28,7 +28,7 @@ import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.SparkSession;
 import org.cnnspark.driver.LocalSpark;
-import org.cnnspark.driver.ModelDir;
+import org.cnnspark.driver.store.ModelDir;
 import org.cnnspark.engine.io.SafeTensors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

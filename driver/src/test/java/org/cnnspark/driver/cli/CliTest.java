@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.cnnspark.driver.LocalSpark;
-import org.cnnspark.driver.ModelDir;
+import org.cnnspark.driver.store.ModelDir;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.io.SafeTensors;
 import org.junit.jupiter.api.AfterAll;

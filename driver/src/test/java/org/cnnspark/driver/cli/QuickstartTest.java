@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.cnnspark.driver.LocalSpark;
-import org.cnnspark.driver.ModelDir;
+import org.cnnspark.driver.store.ModelDir;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

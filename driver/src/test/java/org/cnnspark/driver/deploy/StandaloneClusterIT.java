@@ -20,7 +20,7 @@ import java.util.function.Function;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.cnnspark.driver.CnnKryoRegistrator;
+import org.cnnspark.driver.kryo.CnnKryoRegistrator;
 import org.cnnspark.driver.LocalSpark;
 import org.cnnspark.driver.data.ImageBlock;
 import org.cnnspark.driver.deploy.ClusterCheck.Report;

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
-import org.cnnspark.driver.ModelDir;
+import org.cnnspark.driver.store.ModelDir;
 import org.cnnspark.driver.cli.CliTest;
 import org.cnnspark.driver.cli.Main;
 import org.cnnspark.driver.train.RoundMetrics;

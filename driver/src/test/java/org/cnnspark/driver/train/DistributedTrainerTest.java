@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,6 +14,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.cnnspark.driver.LocalSpark;
 import org.cnnspark.driver.data.ImageBlock;
+import org.cnnspark.driver.kryo.CnnKryoRegistrator;
 import org.cnnspark.engine.Init;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Network;
@@ -267,7 +267,7 @@ class DistributedTrainerTest {
     conf.set("spark.serializer", "org.apache.spark.serializer.KryoSerializer").set("spark.kryo.registrationRequired", "true");
     e = assertThrows(IllegalArgumentException.class, () -> DistributedTrainer.checkSerializer(conf));
     assertTrue(e.getMessage().contains("CnnKryoRegistrator"), e.getMessage());
-    conf.set("spark.kryo.registrator", "com.example.Mine,org.cnnspark.driver.CnnKryoRegistrator");
+    conf.set("spark.kryo.registrator", "com.example.Mine,org.cnnspark.driver.kryo.CnnKryoRegistrator");
     DistributedTrainer.checkSerializer(conf);
   }
 

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.cnnspark.driver.LocalSpark;
-import org.cnnspark.driver.ModelDir;
+import org.cnnspark.driver.store.ModelDir;
 import org.cnnspark.engine.io.ModelFile;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

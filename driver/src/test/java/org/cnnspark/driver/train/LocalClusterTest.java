@@ -16,7 +16,7 @@ import java.util.TreeSet;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.cnnspark.driver.CnnKryoRegistrator;
+import org.cnnspark.driver.kryo.CnnKryoRegistrator;
 import org.cnnspark.driver.LocalSpark;
 import org.cnnspark.driver.data.DataOptions;
 import org.cnnspark.driver.data.Datasets;

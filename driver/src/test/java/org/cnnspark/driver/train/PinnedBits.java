@@ -25,9 +25,9 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cnnspark.driver.LocalSpark;
-import org.cnnspark.driver.ModelDir;
 import org.cnnspark.driver.cli.Main;
 import org.cnnspark.driver.ml.CnnClassifier;
+import org.cnnspark.driver.store.ModelDir;
 import org.cnnspark.engine.io.ModelFile;
 
 /**

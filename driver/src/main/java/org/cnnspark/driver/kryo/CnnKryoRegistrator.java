@@ -1,4 +1,4 @@
-package org.cnnspark.driver;
+package org.cnnspark.driver.kryo;
 
 import com.esotericsoftware.kryo.Kryo;
 import java.util.LinkedHashSet;

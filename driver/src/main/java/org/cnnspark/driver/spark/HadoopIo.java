@@ -1,4 +1,4 @@
-package org.cnnspark.driver;
+package org.cnnspark.driver.spark;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;

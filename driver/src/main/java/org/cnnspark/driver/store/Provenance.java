@@ -1,4 +1,4 @@
-package org.cnnspark.driver;
+package org.cnnspark.driver.store;
 
 import java.time.Instant;
 import java.util.Map;

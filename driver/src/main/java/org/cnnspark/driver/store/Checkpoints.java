@@ -1,4 +1,4 @@
-package org.cnnspark.driver;
+package org.cnnspark.driver.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -18,6 +18,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.cnnspark.driver.spark.HadoopIo;
 import org.cnnspark.driver.train.TrainState;
 import org.cnnspark.engine.io.ModelFile;
 

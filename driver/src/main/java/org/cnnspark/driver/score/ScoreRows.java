@@ -1,4 +1,4 @@
-package org.cnnspark.driver.ml;
+package org.cnnspark.driver.score;
 
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -23,7 +23,7 @@ import org.cnnspark.engine.Trainer;
  * (the logits), probability (their softmax) and prediction (the most probable class, as a double),
  * each only when its column name is non-empty. Rows are scored in batches in eval mode.
  */
-final class ScoreRows implements MapPartitionsFunction<Row, Row> {
+public final class ScoreRows implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
 
   private final EngineSpec engine;
@@ -34,7 +34,7 @@ final class ScoreRows implements MapPartitionsFunction<Row, Row> {
   private final boolean prediction;
   private final int batch;
 
-  ScoreRows(EngineSpec engine, Broadcast<float[]> params, RowImages images, boolean raw, boolean probability,
+  public ScoreRows(EngineSpec engine, Broadcast<float[]> params, RowImages images, boolean raw, boolean probability,
       boolean prediction, int batch) {
     this.engine = engine;
     this.params = params;

@@ -1,4 +1,4 @@
-package org.cnnspark.driver.train;
+package org.cnnspark.driver.score;
 
 import java.util.Iterator;
 import org.apache.spark.api.java.JavaRDD;
@@ -6,6 +6,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.cnnspark.driver.data.ImageBlock;
+import org.cnnspark.driver.spark.SparkErrors;
+import org.cnnspark.driver.train.DistributedTrainer;
+import org.cnnspark.driver.train.EngineSpec;
 
 /** Distributed prediction over cached image blocks. */
 public final class Scoring {

@@ -1,4 +1,4 @@
-package org.cnnspark.driver;
+package org.cnnspark.driver.store;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -7,6 +7,7 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.cnnspark.driver.spark.HadoopIo;
 import org.cnnspark.engine.io.ModelFile;
 
 /**

@@ -1,4 +1,4 @@
-package org.cnnspark.driver.train;
+package org.cnnspark.driver.score;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -6,6 +6,8 @@ import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.cnnspark.driver.data.ImageBlock;
+import org.cnnspark.driver.train.EngineCache;
+import org.cnnspark.driver.train.EngineSpec;
 
 /**
  * Class probabilities of every record of a partition under the broadcast parameters (eval mode),

@@ -1,4 +1,4 @@
-package org.cnnspark.driver.train;
+package org.cnnspark.driver.spark;
 
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
