@@ -9,12 +9,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.cnnspark.driver.data.ImageBlock;
-import org.cnnspark.driver.kryo.CnnKryoRegistrator;
+import org.cnnspark.driver.kryo.KryoSettings;
 import org.cnnspark.engine.io.Idx;
 
 /** Test support: a local SparkSession with the project's Kryo settings, and Fashion-MNIST subsets. */
@@ -33,9 +34,7 @@ public final class LocalSpark {
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
-        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrationRequired", "true")
-        .config("spark.kryo.registrator", CnnKryoRegistrator.class.getName())
+        .config(KryoSettings.apply(new SparkConf(false)))
         .getOrCreate();
   }
 

@@ -2,7 +2,7 @@ package org.cnnspark.examples;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
-import org.cnnspark.driver.kryo.CnnKryoRegistrator;
+import org.cnnspark.driver.kryo.KryoSettings;
 
 /** The SparkSession the examples start from their main: what spark-submit says, else local[*], with cnn-spark's Kryo settings. */
 final class ExampleSpark {
@@ -11,9 +11,7 @@ final class ExampleSpark {
   static SparkSession session(String appName) {
     // new SparkConf() reads the spark.* system properties spark-submit sets (spark.master among them).
     SparkConf conf = new SparkConf().setAppName(appName).setIfMissing("spark.master", "local[*]")
-        .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .set("spark.kryo.registrator", CnnKryoRegistrator.class.getName())
         .setIfMissing("spark.ui.showConsoleProgress", "false");
-    return SparkSession.builder().config(conf).getOrCreate();
+    return SparkSession.builder().config(KryoSettings.apply(conf)).getOrCreate();
   }
 }

@@ -19,8 +19,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
-import org.cnnspark.driver.kryo.CnnKryoRegistrator;
+import org.cnnspark.driver.kryo.KryoSettings;
 import org.cnnspark.engine.io.Idx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,9 +64,7 @@ class ExamplesTest {
         .config("spark.sql.files.openCostInBytes", "65536")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
-        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrationRequired", "true")
-        .config("spark.kryo.registrator", CnnKryoRegistrator.class.getName())
+        .config(KryoSettings.apply(new SparkConf(false)))
         .getOrCreate();
   }
 

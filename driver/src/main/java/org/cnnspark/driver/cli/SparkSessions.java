@@ -3,8 +3,8 @@ package org.cnnspark.driver.cli;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.cnnspark.driver.kryo.CnnKryoRegistrator;
-import org.cnnspark.driver.train.DistributedTrainer;
+import org.cnnspark.driver.kryo.KryoSettings;
+import org.cnnspark.driver.spark.SparkErrors;
 
 /**
  * The CLI's SparkSession: embedded local[*] unless --master or spark-submit says otherwise. A
@@ -44,7 +44,7 @@ final class SparkSessions {
       active = SparkSession.getDefaultSession();
     }
     if (active.isDefined() && !active.get().sparkContext().isStopped()) {
-      DistributedTrainer.checkSerializer(active.get().sparkContext().getConf());
+      KryoSettings.check(active.get().sparkContext().getConf());
       return new Started(active.get(), false);
     }
     SparkConf conf = new SparkConf(); // spark-submit passes spark.master and the rest as system properties
@@ -55,9 +55,6 @@ final class SparkSessions {
     }
     conf.setIfMissing("spark.app.name", appName)
         .setIfMissing("spark.ui.showConsoleProgress", "false")
-        .setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .setIfMissing("spark.kryo.registrator", CnnKryoRegistrator.class.getName())
-        .setIfMissing("spark.kryo.registrationRequired", "true")
         // Each round collects one parameter + optimizer-state vector per worker: a 50M-parameter model
         // with momentum and 3 workers is 1.2 GB, past Spark's 1 GB default. The driver must hold them
         // anyway (docs/operations.md, memory per round), so the limit would only stop big models, not
@@ -65,14 +62,11 @@ final class SparkSessions {
         .setIfMissing("spark.driver.maxResultSize", "0")
         // OpenBLAS must not start a thread per core in each executor: the engine parallelises itself
         .setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
-    String registrators = conf.get("spark.kryo.registrator");
-    if (!registrators.contains(CnnKryoRegistrator.class.getName())) {
-      conf.set("spark.kryo.registrator", registrators + "," + CnnKryoRegistrator.class.getName());
-    }
+    KryoSettings.apply(conf);
     if (conf.get("spark.master").startsWith("local")) {
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1").setIfMissing("spark.driver.host", "127.0.0.1");
     }
-    DistributedTrainer.checkSerializer(conf);
+    KryoSettings.check(conf);
     try {
       return new Started(SparkSession.builder().config(conf).getOrCreate(), true);
     } catch (Exception e) { // Scala throws the checked SparkException undeclared
@@ -80,7 +74,7 @@ final class SparkSessions {
         throw new IllegalArgumentException("--master " + conf.get("spark.master") + ": Spark cannot parse this master URL;"
             + " use local[N], local[*], spark://HOST:PORT, yarn or k8s://https://HOST:PORT", e);
       }
-      throw org.cnnspark.driver.spark.SparkErrors.rethrow(e);
+      throw SparkErrors.rethrow(e);
     }
   }
 }

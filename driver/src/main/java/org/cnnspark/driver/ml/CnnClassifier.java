@@ -25,6 +25,7 @@ import org.cnnspark.driver.store.Provenance;
 import org.cnnspark.driver.data.DataOptions;
 import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.data.LoadedData;
+import org.cnnspark.driver.kryo.KryoSettings;
 import org.cnnspark.driver.train.DistributedTrainer;
 import org.cnnspark.driver.train.EngineSpec;
 import org.cnnspark.driver.train.TrainConfig;
@@ -385,7 +386,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
     TrainConfig cfg = new TrainConfig(getEpochs(), getBatchSize(), getRoundsPerEpoch(), getResetOptimizerState(),
         getSeed(), getShuffle(), false);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
-    DistributedTrainer.checkSerializer(jsc.getConf());
+    KryoSettings.check(jsc.getConf());
     int w = getNumWorkers() > 0 ? getNumWorkers() : Math.max(1, jsc.defaultParallelism());
     DataOptions options = DataOptions.of(null, w).withColumns(getFeaturesCol(), getLabelCol());
     if (!getInputShape().isEmpty()) {

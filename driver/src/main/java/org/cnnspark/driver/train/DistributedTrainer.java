@@ -9,7 +9,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.cnnspark.driver.data.ImageBlock;
 import org.cnnspark.driver.data.LoadedData;
-import org.cnnspark.driver.kryo.CnnKryoRegistrator;
 import org.cnnspark.driver.spark.SparkErrors;
 import org.cnnspark.engine.Init;
 import org.cnnspark.engine.Network;
@@ -39,7 +38,6 @@ public final class DistributedTrainer {
   private final Set<String> executorKernels = new TreeSet<>();
 
   public DistributedTrainer(JavaSparkContext jsc, EngineSpec engine, TrainConfig config) {
-    checkSerializer(jsc.getConf());
     this.jsc = jsc;
     this.engine = engine;
     this.config = config;
@@ -48,26 +46,6 @@ public final class DistributedTrainer {
   /** Classes that Kryo must know (spark.kryo.registrationRequired=true) to train and score. */
   public static List<Class<?>> kryoClasses() {
     return List.of(PartitionResult.class, PartitionResult[].class, float[].class, float[][].class);
-  }
-
-  /**
-   * Image blocks and partition results travel with Spark's Kryo (registered by CnnKryoRegistrator),
-   * not Java serialization: a session configured otherwise is refused up front with what to set,
-   * instead of failing in the middle of a job.
-   */
-  public static void checkSerializer(SparkConf conf) {
-    String kryo = "org.apache.spark.serializer.KryoSerializer";
-    String registrator = CnnKryoRegistrator.class.getName();
-    String how = "set spark.serializer=" + kryo + " and spark.kryo.registrator=" + registrator
-        + " (bin/cnn-spark does; with spark-submit pass them as --conf)";
-    if (!conf.get("spark.serializer", "org.apache.spark.serializer.JavaSerializer").equals(kryo)) {
-      throw new IllegalArgumentException("cnn-spark needs Spark's Kryo serializer: " + how);
-    }
-    if (conf.getBoolean("spark.kryo.registrationRequired", false)
-        && !conf.get("spark.kryo.registrator", "").contains(registrator)) {
-      throw new IllegalArgumentException("spark.kryo.registrationRequired is on but cnn-spark's classes are not "
-          + "registered: " + how);
-    }
   }
 
   /**

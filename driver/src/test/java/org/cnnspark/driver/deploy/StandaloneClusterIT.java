@@ -17,10 +17,11 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.cnnspark.driver.kryo.CnnKryoRegistrator;
+import org.cnnspark.driver.kryo.KryoSettings;
 import org.cnnspark.driver.LocalSpark;
 import org.cnnspark.driver.data.ImageBlock;
 import org.cnnspark.driver.deploy.ClusterCheck.Report;
@@ -195,9 +196,7 @@ class StandaloneClusterIT {
         .config("spark.executor.memory", "1g")
         .config("spark.executorEnv.OPENBLAS_NUM_THREADS", "1")
         .config("spark.executor.extraJavaOptions", "-Dorg.bytedeco.javacpp.cachedir=" + RUN_DIR.resolve("javacpp"))
-        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrationRequired", "true")
-        .config("spark.kryo.registrator", CnnKryoRegistrator.class.getName())
+        .config(KryoSettings.apply(new SparkConf(false)))
         .getOrCreate();
     try {
       return body.apply(spark);

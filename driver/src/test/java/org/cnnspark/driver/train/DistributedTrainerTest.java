@@ -14,7 +14,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.cnnspark.driver.LocalSpark;
 import org.cnnspark.driver.data.ImageBlock;
-import org.cnnspark.driver.kryo.CnnKryoRegistrator;
 import org.cnnspark.engine.Init;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Network;
@@ -257,18 +256,6 @@ class DistributedTrainerTest {
         () -> distributed(huge, new TrainConfig(3, 64, 1, false, 1, true, false), 2, null));
     assertTrue(e.getMessage().contains("epoch") && e.getMessage().contains("partition")
         && e.getMessage().contains("--lr"), e.getMessage());
-  }
-
-  @Test
-  void sessionsWithoutKryoAreRefusedWithWhatToSet() {
-    org.apache.spark.SparkConf conf = new org.apache.spark.SparkConf(false);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DistributedTrainer.checkSerializer(conf));
-    assertTrue(e.getMessage().contains("spark.serializer=org.apache.spark.serializer.KryoSerializer"), e.getMessage());
-    conf.set("spark.serializer", "org.apache.spark.serializer.KryoSerializer").set("spark.kryo.registrationRequired", "true");
-    e = assertThrows(IllegalArgumentException.class, () -> DistributedTrainer.checkSerializer(conf));
-    assertTrue(e.getMessage().contains("CnnKryoRegistrator"), e.getMessage());
-    conf.set("spark.kryo.registrator", "com.example.Mine,org.cnnspark.driver.kryo.CnnKryoRegistrator");
-    DistributedTrainer.checkSerializer(conf);
   }
 
   @Test

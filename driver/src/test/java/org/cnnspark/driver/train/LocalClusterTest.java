@@ -16,7 +16,7 @@ import java.util.TreeSet;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.cnnspark.driver.kryo.CnnKryoRegistrator;
+import org.cnnspark.driver.kryo.KryoSettings;
 import org.cnnspark.driver.LocalSpark;
 import org.cnnspark.driver.data.DataOptions;
 import org.cnnspark.driver.data.Datasets;
@@ -77,11 +77,8 @@ class LocalClusterTest {
     conf.setAppName("cnn-spark local-cluster test")
         .set("spark.ui.enabled", "false")
         .set("spark.driver.bindAddress", "127.0.0.1")
-        .set("spark.driver.host", "127.0.0.1")
-        .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .set("spark.kryo.registrationRequired", "true")
-        .set("spark.kryo.registrator", CnnKryoRegistrator.class.getName());
-    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+        .set("spark.driver.host", "127.0.0.1");
+    SparkSession spark = SparkSession.builder().config(KryoSettings.apply(conf)).getOrCreate();
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       LoadedData data = Datasets.load(spark, DataOptions.of(images.toString(), 2));
