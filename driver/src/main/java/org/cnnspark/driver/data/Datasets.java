@@ -27,6 +27,7 @@ import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.cnnspark.driver.spark.SparkErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -273,30 +274,8 @@ public final class Datasets {
       return rdd.collect();
     } catch (Exception e) { // SparkException is checked, but Scala throws it undeclared
       cached.unpersist(false);
-      throw Datasets.<RuntimeException>rethrow(unwrap(e));
+      throw SparkErrors.rethrow(e, DataException.class, DataException::new);
     }
-  }
-
-  /** The DataException a task threw (Spark wraps it in a SparkException), else e itself. */
-  static Exception unwrap(Exception e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof DataException d) {
-        return new DataException(d.getMessage(), e);
-      }
-    }
-    // When the executor's exception did not travel, its text still does.
-    String marker = DataException.class.getName() + ": ";
-    String text = e.getMessage();
-    int at = text == null ? -1 : text.indexOf(marker);
-    if (at >= 0) {
-      return new DataException(firstLine(text.substring(at + marker.length())), e);
-    }
-    return e;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <E extends Exception> E rethrow(Exception e) throws E {
-    throw (E) e;
   }
 
   static String firstLine(String text) {

@@ -1,6 +1,9 @@
 package org.cnnspark.driver.spark;
 
 import java.util.List;
+import java.util.function.BiFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.spark.api.java.JavaRDD;
 
 /**
@@ -9,8 +12,12 @@ import org.apache.spark.api.java.JavaRDD;
  * with the executor's message instead of a stack trace.
  */
 public final class SparkErrors {
+  /** "pkg.SomeException: " in a wrapper's text, where the class itself did not travel. */
+  private static final Pattern NAMED = Pattern.compile("([\\w$.]+Exception): ");
+
   private SparkErrors() {}
 
+  /** Runs a collect; a task's bad input comes back as an IllegalArgumentException (see {@link #unwrap}). */
   public static <T> List<T> collect(JavaRDD<T> rdd) {
     try {
       return rdd.collect();
@@ -21,30 +28,48 @@ public final class SparkErrors {
 
   /** Throws the unwrapped exception (see {@link #unwrap}); declared to return one so callers can write {@code throw}. */
   public static RuntimeException rethrow(Exception e) {
-    throw SparkErrors.<RuntimeException>sneaky(unwrap(e));
+    throw rethrow(e, IllegalArgumentException.class, IllegalArgumentException::new);
   }
 
-  /** The IllegalArgumentException a task threw (with its message), else e itself. */
-  public static Exception unwrap(Exception e) {
-    if (e instanceof IllegalArgumentException) {
+  /** As {@link #rethrow(Exception)}, for a given bad-input type. */
+  public static <X extends IllegalArgumentException> RuntimeException rethrow(Exception e, Class<X> type,
+      BiFunction<String, Exception, X> rebuild) {
+    throw SparkErrors.<RuntimeException>sneaky(unwrap(e, type, rebuild));
+  }
+
+  /**
+   * The {@code type} (or subclass) exception a task threw, rebuilt on the driver by {@code rebuild}
+   * from its message with {@code e} as the cause; else e itself. Found among e's causes or, when
+   * the exception's class did not travel, in e's text ("...pkg.SomeException: message").
+   */
+  public static <X extends IllegalArgumentException> Exception unwrap(Exception e, Class<X> type,
+      BiFunction<String, Exception, X> rebuild) {
+    if (type.isInstance(e)) {
       return e;
     }
     for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-      if (t instanceof IllegalArgumentException iae) {
-        return new IllegalArgumentException(iae.getMessage(), e);
+      if (type.isInstance(t)) {
+        return rebuild.apply(t.getMessage(), e);
       }
     }
-    // When the exception's class did not travel, its text still does: "...IllegalArgumentException: message".
     String text = e.getMessage();
-    for (String marker : new String[] {"IllegalArgumentException: ", "DataException: "}) {
-      int at = text == null ? -1 : text.indexOf(marker);
-      if (at >= 0) {
-        String rest = text.substring(at + marker.length());
+    Matcher m = NAMED.matcher(text == null ? "" : text);
+    while (m.find()) {
+      if (isA(m.group(1), type)) {
+        String rest = text.substring(m.end());
         int nl = rest.indexOf('\n');
-        return new IllegalArgumentException(nl < 0 ? rest : rest.substring(0, nl), e);
+        return rebuild.apply(nl < 0 ? rest : rest.substring(0, nl), e);
       }
     }
     return e;
+  }
+
+  private static boolean isA(String className, Class<?> type) {
+    try {
+      return type.isAssignableFrom(Class.forName(className, false, SparkErrors.class.getClassLoader()));
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
   }
 
   @SuppressWarnings("unchecked")
