@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
-import org.cnnspark.driver.spark.HadoopIo;
+import org.cnnspark.driver.spark.HadoopFiles;
 import org.cnnspark.engine.Network;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.io.SafeTensors;
@@ -44,7 +44,7 @@ public final class ExportCommand implements Callable<Integer> {
     if (!m.classNames().isEmpty()) {
       meta.put("class_names", String.join(",", m.classNames()));
     }
-    HadoopIo.write(out, conf, os -> SafeTensors.write(os, StateDict.export(net), meta));
+    HadoopFiles.write(out, conf, os -> SafeTensors.write(os, StateDict.export(net), meta));
     System.err.printf("cnn-spark: wrote %d tensors (%,d floats) to %s%n", net.views().size(), net.totalSize(), out);
     return 0;
   }

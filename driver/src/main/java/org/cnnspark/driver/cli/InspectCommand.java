@@ -9,7 +9,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.cnnspark.driver.spark.HadoopIo;
+import org.cnnspark.driver.spark.HadoopFiles;
 import org.cnnspark.driver.store.ModelDir;
 import org.cnnspark.driver.report.TrainingReport;
 import org.cnnspark.engine.Network;
@@ -69,7 +69,7 @@ public final class InspectCommand implements Callable<Integer> {
           j.path("images_per_s").asDouble(), j.path("seconds").asDouble());
     }
     String report = new Path(args.modelDirectory(), TrainingReport.FILE).toString();
-    System.out.println("report: " + (HadoopIo.exists(report, conf) ? report
+    System.out.println("report: " + (HadoopFiles.exists(report, conf) ? report
         : "none (write it with: cnn-spark report --model " + args.modelDirectory() + ")"));
     return 0;
   }

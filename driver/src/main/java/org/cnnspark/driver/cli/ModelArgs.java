@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.cnnspark.driver.spark.HadoopIo;
+import org.cnnspark.driver.spark.HadoopFiles;
 import org.cnnspark.driver.store.ModelDir;
 import org.cnnspark.engine.Init;
 import org.cnnspark.engine.ModelSpec;
@@ -97,7 +97,7 @@ public final class ModelArgs {
     ModelSpec spec = ModelSpec.parse(arch == null ? "tutorial-cnn" : arch);
     Shape shape = inputShape != null ? parseShape(inputShape) : dataShape;
     Network net = Network.create(spec, shape, Init.PYTORCH, 0);
-    try (InputStream in = HadoopIo.open(model, conf, "--model")) {
+    try (InputStream in = HadoopFiles.open(model, conf, "--model")) {
       StateDict.load(net, SafeTensors.read(in, model), model);
     }
     return new ModelFile(spec, shape, Normalization.SCALE_ONLY, List.of(), Map.of("weights", model),

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
-import org.cnnspark.driver.spark.HadoopIo;
+import org.cnnspark.driver.spark.HadoopFiles;
 import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.data.LoadedData;
 import org.cnnspark.driver.train.EngineSpec;
@@ -45,7 +45,7 @@ public final class PredictCommand implements Callable<Integer> {
     sparkArgs.check();
     try (SparkSessions.Started s = SparkSessions.start(sparkArgs.master, "cnn-spark predict", common.verbose)) {
       Configuration conf = s.jsc().hadoopConfiguration();
-      if (HadoopIo.isDirectory(out, conf)) {
+      if (HadoopFiles.isDirectory(out, conf)) {
         throw new IllegalArgumentException("--out " + out + " is a directory: give a file name such as predictions.csv");
       }
       ModelFile model = modelArgs.readModelDir(conf);
@@ -62,7 +62,7 @@ public final class PredictCommand implements Callable<Integer> {
             s.taskCpus());
         long[] rows = {0};
         try (Scoring.Lines lines = Scoring.predictCsv(s.jsc(), data.blocks(), engine, model.params())) {
-          HadoopIo.write(out, conf, os -> {
+          HadoopFiles.write(out, conf, os -> {
             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(os, StandardCharsets.UTF_8));
             StringBuilder header = new StringBuilder("index,label,prediction");
             for (int c = 0; c < k; c++) {

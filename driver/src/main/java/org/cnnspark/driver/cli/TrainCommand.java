@@ -11,7 +11,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.cnnspark.driver.store.Checkpoints;
-import org.cnnspark.driver.spark.HadoopIo;
+import org.cnnspark.driver.spark.HadoopFiles;
 import org.cnnspark.driver.store.ModelDir;
 import org.cnnspark.driver.store.Provenance;
 import org.cnnspark.driver.data.Datasets;
@@ -149,7 +149,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
     try (SparkSessions.Started s = SparkSessions.start(sparkArgs.master, "cnn-spark train", common.verbose)) {
       Configuration conf = s.jsc().hadoopConfiguration();
-      if (HadoopIo.exists(out, conf) && !HadoopIo.isDirectory(out, conf)) {
+      if (HadoopFiles.exists(out, conf) && !HadoopFiles.isDirectory(out, conf)) {
         throw new IllegalArgumentException("--out " + out + " is a file: give a directory for the model");
       }
       int w = sparkArgs.workers(s);
@@ -178,7 +178,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (from != null) {
           checkResumable(from, net, train.count(), stateSize);
         } else if (init != null) {
-          try (InputStream in = HadoopIo.open(init, conf, "--init")) {
+          try (InputStream in = HadoopFiles.open(init, conf, "--init")) {
             StateDict.load(net, SafeTensors.read(in, init), init);
           }
         }
@@ -218,7 +218,7 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (TrainingDivergedException e) {
           throw new TrainingDivergedException(e.getMessage() + ". " + (lastCheckpoint[0] == null
               ? "This run wrote no checkpoint" : "The last good checkpoint, " + lastCheckpoint[0] + ", is kept")
-              + (HadoopIo.exists(new org.apache.hadoop.fs.Path(out, ModelDir.MODEL).toString(), conf)
+              + (HadoopFiles.exists(new org.apache.hadoop.fs.Path(out, ModelDir.MODEL).toString(), conf)
               ? "; " + out + "/" + ModelDir.MODEL + " is left as it was" : ""));
         }
         Map<String, String> prov = provenance(s, net, trainer, train, testData, w, history);
@@ -284,7 +284,7 @@ public final class TrainCommand implements Callable<Integer> {
       return null;
     }
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-    return HadoopIo.fs(p, conf).makeQualified(p).toString();
+    return HadoopFiles.fs(p, conf).makeQualified(p).toString();
   }
 
   /**

@@ -33,20 +33,20 @@ final class CifarSource extends PlannedSource {
 
   static List<FileStatus> files(String path, Configuration hadoop) {
     Path p = new Path(path);
-    if (HadoopFiles.isGlob(path)) {
-      List<FileStatus> found = HadoopFiles.glob(p, hadoop);
+    if (InputFiles.isGlob(path)) {
+      List<FileStatus> found = InputFiles.glob(p, hadoop);
       if (found.isEmpty()) {
         throw new DataException("no file matches " + path + ": check the CIFAR-10 path");
       }
       return found;
     }
-    FileStatus status = HadoopFiles.status(p, hadoop, "CIFAR-10 data");
+    FileStatus status = InputFiles.status(p, hadoop, "CIFAR-10 data");
     if (status.isFile()) {
       return List.of(status);
     }
     List<FileStatus> bins = new ArrayList<>();
     List<FileStatus> batches = new ArrayList<>();
-    for (FileStatus s : HadoopFiles.list(p, hadoop)) {
+    for (FileStatus s : InputFiles.list(p, hadoop)) {
       String name = s.getPath().getName();
       if (s.isFile() && name.endsWith(".bin")) {
         bins.add(s);
@@ -116,7 +116,7 @@ final class CifarSource extends PlannedSource {
     for (int s = 0; s < slice.paths.length; s++) {
       Path file = new Path(slice.paths[s]);
       long start = slice.starts[s];
-      try (InputStream in = HadoopFiles.openAt(HadoopFiles.fs(file, hadoop), file, false, start * RECORD)) {
+      try (InputStream in = InputFiles.openAt(InputFiles.fs(file, hadoop), file, false, start * RECORD)) {
         for (long r = start; r < start + slice.counts[s]; r++) {
           if (in.readNBytes(record, 0, RECORD) < RECORD) {
             throw new EOFException();

@@ -27,6 +27,7 @@ import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.cnnspark.driver.spark.HadoopFiles;
 import org.cnnspark.driver.spark.SparkErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,14 +111,14 @@ public final class Datasets {
   static String detect(String path, Configuration hadoop) {
     Path p = new Path(path);
     FileStatus status;
-    if (HadoopFiles.isGlob(path)) {
-      List<FileStatus> found = HadoopFiles.glob(p, hadoop);
+    if (InputFiles.isGlob(path)) {
+      List<FileStatus> found = InputFiles.glob(p, hadoop);
       if (found.isEmpty()) {
         throw new DataException("no file matches " + path + ": check --data");
       }
       status = found.get(0);
     } else {
-      status = HadoopFiles.status(p, hadoop, "data path");
+      status = InputFiles.status(p, hadoop, "data path");
     }
     String format = status.isDirectory() ? detectDirectory(status.getPath(), hadoop) : detectFile(status, hadoop);
     LOG.info("data format of {}: {} (pass --format to choose it)", path, format);
@@ -125,7 +126,7 @@ public final class Datasets {
   }
 
   private static String detectDirectory(Path dir, Configuration hadoop) {
-    List<FileStatus> entries = HadoopFiles.list(dir, hadoop);
+    List<FileStatus> entries = InputFiles.list(dir, hadoop);
     boolean folders = false;
     for (FileStatus s : entries) {
       String name = s.getPath().getName();
@@ -160,7 +161,7 @@ public final class Datasets {
       return "parquet";
     }
     byte[] head = new byte[4];
-    try (InputStream in = HadoopFiles.fs(status.getPath(), hadoop).open(status.getPath())) {
+    try (InputStream in = InputFiles.fs(status.getPath(), hadoop).open(status.getPath())) {
       int got = in.readNBytes(head, 0, 4);
       if (got == 4 && head[0] == 0x1f && (head[1] & 0xff) == 0x8b) {
         return "idx";

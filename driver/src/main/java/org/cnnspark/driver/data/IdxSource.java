@@ -61,7 +61,7 @@ final class IdxSource extends PlannedSource {
 
   static Plan plan(DataOptions options, Configuration hadoop, Broadcast<byte[]> conf) {
     Path images = new Path(options.path());
-    FileStatus imageStatus = HadoopFiles.status(images, hadoop, "IDX images file");
+    FileStatus imageStatus = InputFiles.status(images, hadoop, "IDX images file");
     if (imageStatus.isDirectory()) {
       throw new DataException(images + " is a directory: for IDX data, --data names the images file (e.g. "
           + "train-images-idx3-ubyte.gz); its labels file is found beside it");
@@ -87,7 +87,7 @@ final class IdxSource extends PlannedSource {
     String labelsName = options.labelsPath() != null ? options.labelsPath() : siblingLabels(options.path());
     Path labels = labelsName == null ? null : new Path(labelsName);
     boolean labelsGzip = false;
-    if (labels == null || (options.labelsPath() == null && !HadoopFiles.exists(labels, hadoop))) {
+    if (labels == null || (options.labelsPath() == null && !InputFiles.exists(labels, hadoop))) {
       if (!options.labelsOptional()) {
         throw new DataException(labels == null
             ? "cannot tell the labels file of " + images + " (its name has no 'images-idx3' to replace by "
@@ -97,7 +97,7 @@ final class IdxSource extends PlannedSource {
       }
       labels = null;
     } else {
-      FileStatus labelStatus = HadoopFiles.status(labels, hadoop, "IDX labels file");
+      FileStatus labelStatus = InputFiles.status(labels, hadoop, "IDX labels file");
       Header lh = header(labels, hadoop, LABELS_MAGIC);
       if (lh.dims[0] != n) {
         throw new DataException("IDX labels file " + labels + " holds " + lh.dims[0] + " labels but the images file "
@@ -145,10 +145,10 @@ final class IdxSource extends PlannedSource {
   static Header header(Path file, Configuration hadoop, int magicWanted) {
     boolean images = magicWanted == IMAGES_MAGIC;
     String role = images ? "IDX images file " : "IDX labels file ";
-    FileSystem fs = HadoopFiles.fs(file, hadoop);
+    FileSystem fs = InputFiles.fs(file, hadoop);
     try {
-      boolean gzip = HadoopFiles.isGzip(fs, file);
-      try (InputStream raw = HadoopFiles.openAt(fs, file, gzip, 0)) {
+      boolean gzip = InputFiles.isGzip(fs, file);
+      try (InputStream raw = InputFiles.openAt(fs, file, gzip, 0)) {
         DataInputStream in = new DataInputStream(raw);
         int magic = in.readInt();
         if (magic != magicWanted) {
@@ -237,7 +237,7 @@ final class IdxSource extends PlannedSource {
   private InputStream open(Path file, boolean gzip, long offset, Configuration hadoop, long record, String what)
       throws IOException {
     try {
-      return HadoopFiles.openAt(HadoopFiles.fs(file, hadoop), file, gzip, offset);
+      return InputFiles.openAt(InputFiles.fs(file, hadoop), file, gzip, offset);
     } catch (EOFException e) {
       throw truncated(file, what, record);
     }

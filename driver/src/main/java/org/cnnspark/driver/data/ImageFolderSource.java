@@ -49,12 +49,12 @@ final class ImageFolderSource extends PlannedSource {
 
   static Plan plan(DataOptions options, Configuration hadoop, Broadcast<byte[]> conf) {
     Path root = new Path(options.path());
-    FileStatus rootStatus = HadoopFiles.status(root, hadoop, "image folder");
+    FileStatus rootStatus = InputFiles.status(root, hadoop, "image folder");
     if (!rootStatus.isDirectory()) {
       throw new DataException(root + " is a file: for images, --data names a directory with one sub-folder per "
           + "class (e.g. data/cat/1.jpg, data/dog/2.png)");
     }
-    List<FileStatus> entries = HadoopFiles.list(root, hadoop);
+    List<FileStatus> entries = InputFiles.list(root, hadoop);
     List<String> folders = new ArrayList<>();
     for (FileStatus s : entries) {
       if (s.isDirectory()) {
@@ -118,7 +118,7 @@ final class ImageFolderSource extends PlannedSource {
 
   private static void addIfImage(FileStatus s, int label, List<String> paths, List<Long> lengths,
       List<Integer> labels, int[] ignored) {
-    if (HadoopFiles.hidden(s.getPath())) {
+    if (InputFiles.hidden(s.getPath())) {
       return;
     }
     if (!isImageName(s.getPath().getName())) {
@@ -133,7 +133,7 @@ final class ImageFolderSource extends PlannedSource {
   private static List<FileStatus> listRecursive(Path dir, Configuration hadoop) {
     List<FileStatus> files = new ArrayList<>();
     try {
-      RemoteIterator<LocatedFileStatus> it = HadoopFiles.fs(dir, hadoop).listFiles(dir, true);
+      RemoteIterator<LocatedFileStatus> it = InputFiles.fs(dir, hadoop).listFiles(dir, true);
       while (it.hasNext()) {
         files.add(it.next());
       }
@@ -149,7 +149,7 @@ final class ImageFolderSource extends PlannedSource {
     for (int i = 0; i < paths.size(); i++) {
       Path file = new Path(paths.get(i));
       try {
-        Pixels p = Pixels.decode(HadoopFiles.readAll(HadoopFiles.fs(file, hadoop), file, lengths.get(i),
+        Pixels p = Pixels.decode(InputFiles.readAll(InputFiles.fs(file, hadoop), file, lengths.get(i),
             MAX_FILE_BYTES));
         LOG.info("image shape {}x{}x{}, from the first image {}", p.c(), p.h(), p.w(), file);
         return new Shape(p.c(), p.h(), p.w());
@@ -168,8 +168,8 @@ final class ImageFolderSource extends PlannedSource {
     for (int i = 0; i < slice.paths.length; i++) {
       Path file = new Path(slice.paths[i]);
       try {
-        FileSystem fs = HadoopFiles.fs(file, hadoop);
-        Pixels p = target.fit(Pixels.decode(HadoopFiles.readAll(fs, file, slice.counts[i], MAX_FILE_BYTES)));
+        FileSystem fs = InputFiles.fs(file, hadoop);
+        Pixels p = target.fit(Pixels.decode(InputFiles.readAll(fs, file, slice.counts[i], MAX_FILE_BYTES)));
         sink.add(p, slice.labels[i]);
       } catch (BadRecordException e) {
         sink.bad("image file " + file, e);

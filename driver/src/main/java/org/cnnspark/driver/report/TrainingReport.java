@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.cnnspark.driver.spark.HadoopIo;
+import org.cnnspark.driver.spark.HadoopFiles;
 import org.cnnspark.driver.store.ModelDir;
 import org.cnnspark.engine.Network;
 import org.cnnspark.engine.io.ModelFile;
@@ -117,7 +117,7 @@ public final class TrainingReport {
     }
     byte[] page = html(modelDir, model, rounds).getBytes(StandardCharsets.UTF_8);
     String file = new Path(modelDir, FILE).toString();
-    HadoopIo.write(file, conf, out -> out.write(page));
+    HadoopFiles.write(file, conf, out -> out.write(page));
     return file;
   }
 

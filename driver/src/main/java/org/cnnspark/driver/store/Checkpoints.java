@@ -18,7 +18,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.cnnspark.driver.spark.HadoopIo;
+import org.cnnspark.driver.spark.HadoopFiles;
 import org.cnnspark.driver.train.TrainState;
 import org.cnnspark.engine.io.ModelFile;
 
@@ -51,7 +51,7 @@ public final class Checkpoints {
 
   public Checkpoints(String modelDir, Configuration conf) throws IOException {
     this.dir = new Path(modelDir, DIR);
-    this.fs = HadoopIo.fs(dir, conf);
+    this.fs = HadoopFiles.fs(dir, conf);
     this.conf = conf;
   }
 
@@ -87,7 +87,7 @@ public final class Checkpoints {
     ModelFile checkpoint = new ModelFile(model.spec(), model.inputShape(), model.normalization(), model.classNames(),
         prov, model.optimizer(), state.steps(), state.params(), state.state());
     String file = file(rounds);
-    HadoopIo.write(file, conf, checkpoint::write);
+    HadoopFiles.write(file, conf, checkpoint::write);
     List<Long> all = numbers();
     int kept = 0;
     for (int i = all.size() - 1; i >= 0; i--) {

@@ -7,7 +7,7 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.cnnspark.driver.spark.HadoopIo;
+import org.cnnspark.driver.spark.HadoopFiles;
 import org.cnnspark.engine.io.ModelFile;
 
 /**
@@ -27,7 +27,7 @@ public final class ModelDir {
 
   public static void write(String dir, ModelFile model, List<String> metricLines, Configuration conf) throws IOException {
     Path target = new Path(dir);
-    FileSystem fs = HadoopIo.fs(target, conf);
+    FileSystem fs = HadoopFiles.fs(target, conf);
     Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + System.nanoTime());
     try {
       try (OutputStream out = fs.create(new Path(tmp, MODEL), false)) {
@@ -67,7 +67,7 @@ public final class ModelDir {
   /** The metrics lines of a model directory, or none when it has no metrics file. */
   public static List<String> readMetrics(String dir, Configuration conf) throws IOException {
     Path p = new Path(dir, METRICS);
-    FileSystem fs = HadoopIo.fs(p, conf);
+    FileSystem fs = HadoopFiles.fs(p, conf);
     if (!fs.exists(p)) {
       return List.of();
     }
@@ -84,7 +84,7 @@ public final class ModelDir {
 
   public static ModelFile read(String dir, Configuration conf) throws IOException {
     Path p = new Path(dir, MODEL);
-    FileSystem fs = HadoopIo.fs(p, conf);
+    FileSystem fs = HadoopFiles.fs(p, conf);
     if (!fs.exists(p)) {
       throw new IllegalArgumentException("no model at " + dir + ": expected " + p + " (written by 'cnn-spark train --out')");
     }

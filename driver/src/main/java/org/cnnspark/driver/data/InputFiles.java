@@ -1,14 +1,9 @@
 package org.cnnspark.driver.data;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -19,38 +14,15 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 
 /**
- * File access through Hadoop's FileSystem API (file://, hdfs://, s3a://, ...). The driver's Hadoop
- * configuration (including spark.hadoop.* settings such as credentials) travels to the executors
- * as a broadcast of its Writable form.
+ * Finding and reading input files (globs, directory listings, gzip detection, reads from an
+ * offset, whole small files), with every failure a {@link DataException} naming the path. Reads
+ * use the file system Hadoop gives the path (for local files the checksumming one, which verifies
+ * a {@code .crc} side file when there is one), not the raw one {@code HadoopFiles} writes with.
  */
-final class HadoopFiles {
-  private HadoopFiles() {}
-
-  static Broadcast<byte[]> broadcastConf(JavaSparkContext jsc) {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      try (DataOutputStream out = new DataOutputStream(bytes)) {
-        jsc.hadoopConfiguration().write(out);
-      }
-      return jsc.broadcast(bytes.toByteArray());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  static Configuration conf(Broadcast<byte[]> broadcast) {
-    Configuration conf = new Configuration(false);
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(broadcast.value()))) {
-      conf.readFields(in);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return conf;
-  }
+final class InputFiles {
+  private InputFiles() {}
 
   static FileSystem fs(Path path, Configuration conf) {
     try {

@@ -1,22 +1,31 @@
 package org.cnnspark.driver.spark;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.cnnspark.engine.io.AtomicFiles;
 
 /**
- * Single files through Hadoop's FileSystem API (file://, hdfs://, s3a://), written whole or not
- * at all: a temporary sibling, then a rename. An existing file is moved aside only once the new
- * one is complete, and is put back if the rename fails.
+ * Files through Hadoop's FileSystem API (file://, hdfs://, s3a://, ...). Single files are written
+ * whole or not at all: a temporary sibling, then a rename; an existing file is moved aside only
+ * once the new one is complete, and is put back if the rename fails. The driver's Hadoop
+ * configuration (including spark.hadoop.* settings such as credentials) travels to the executors
+ * as a broadcast of its Writable form.
  */
-public final class HadoopIo {
-  private HadoopIo() {}
+public final class HadoopFiles {
+  private HadoopFiles() {}
 
   /**
    * The file system of a path; for local paths the raw one, so no {@code .crc} side files appear
@@ -85,5 +94,28 @@ public final class HadoopIo {
   public static boolean exists(String path, Configuration conf) throws IOException {
     Path p = new Path(path);
     return fs(p, conf).exists(p);
+  }
+
+  /** The driver's Hadoop configuration, broadcast for the executors (read back with {@link #conf}). */
+  public static Broadcast<byte[]> broadcastConf(JavaSparkContext jsc) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (DataOutputStream out = new DataOutputStream(bytes)) {
+        jsc.hadoopConfiguration().write(out);
+      }
+      return jsc.broadcast(bytes.toByteArray());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static Configuration conf(Broadcast<byte[]> broadcast) {
+    Configuration conf = new Configuration(false);
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(broadcast.value()))) {
+      conf.readFields(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return conf;
   }
 }
