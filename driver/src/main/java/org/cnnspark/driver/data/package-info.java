@@ -3,6 +3,7 @@
  * on the executors, into cached {@link org.cnnspark.driver.data.ImageBlock}s (uint8 NCHW pixels,
  * int labels) split into W contiguous partitions. Entry point: {@link
  * org.cnnspark.driver.data.Datasets}. Files are read through Hadoop's FileSystem API. Knows nothing
- * of training: it must not depend on the engine's numerics, only on its {@code Shape}.
+ * of training: it may use the driver's {@code spark} package only, and of the engine only its
+ * {@code Shape} and file readers ({@code engine.io}), never its numerics.
  */
 package org.cnnspark.driver.data;
