@@ -29,15 +29,8 @@ public final class SoftmaxCrossEntropy {
             + " is outside [0, " + k + "): the model has " + k + " outputs");
       }
       int row = i * k;
-      int arg = 0;
-      float max = logits.get(row);
-      for (int j = 1; j < k; j++) {
-        float v = logits.get(row + j);
-        if (v > max) {
-          max = v;
-          arg = j;
-        }
-      }
+      int arg = argmax(logits, row, k);
+      float max = logits.get(row + arg);
       if (arg == label) {
         correct++;
       }
@@ -55,6 +48,20 @@ public final class SoftmaxCrossEntropy {
       }
     }
     return new Result(lossSum, correct);
+  }
+
+  /**
+   * The index of the largest of v[off, off + k), the first one on ties (as torch.argmax): the
+   * predicted class, here for accuracy and in the driver for predictions.
+   */
+  public static int argmax(FloatBuffer v, int off, int k) {
+    int best = 0;
+    for (int c = 1; c < k; c++) {
+      if (v.get(off + c) > v.get(off + best)) {
+        best = c;
+      }
+    }
+    return best;
   }
 
   /** Row-wise softmax of logits (N, K) into probs. */

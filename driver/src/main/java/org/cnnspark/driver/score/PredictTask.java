@@ -1,5 +1,6 @@
 package org.cnnspark.driver.score;
 
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -8,6 +9,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.cnnspark.driver.data.ImageBlock;
 import org.cnnspark.driver.train.EngineCache;
 import org.cnnspark.driver.train.EngineSpec;
+import org.cnnspark.engine.SoftmaxCrossEntropy;
 
 /**
  * Class probabilities of every record of a partition under the broadcast parameters (eval mode),
@@ -36,6 +38,7 @@ final class PredictTask implements FlatMapFunction<Iterator<ImageBlock>, String>
       int k = trainer.network().numClasses();
       float[] probs = new float[b.count() * k];
       trainer.predict(b.pixels(), 0, b.count(), batch, probs);
+      FloatBuffer rows = FloatBuffer.wrap(probs);
       for (int i = 0; i < b.count(); i++) {
         sb.setLength(0);
         int label = b.labels()[i];
@@ -43,7 +46,7 @@ final class PredictTask implements FlatMapFunction<Iterator<ImageBlock>, String>
         if (label >= 0) {
           sb.append(label);
         }
-        sb.append(',').append(argmax(probs, i * k, k));
+        sb.append(',').append(SoftmaxCrossEntropy.argmax(rows, i * k, k));
         for (int c = 0; c < k; c++) {
           sb.append(',').append(probs[i * k + c]);
         }
@@ -51,16 +54,5 @@ final class PredictTask implements FlatMapFunction<Iterator<ImageBlock>, String>
       }
     });
     return lines.iterator();
-  }
-
-  /** The first index of the largest value (ties go to the lower class, as torch.argmax). */
-  static int argmax(float[] v, int off, int k) {
-    int best = 0;
-    for (int c = 1; c < k; c++) {
-      if (v[off + c] > v[off + best]) {
-        best = c;
-      }
-    }
-    return best;
   }
 }

@@ -109,6 +109,7 @@ public final class ScoreRows implements MapPartitionsFunction<Row, Row> {
       EngineCache.giveBack(engine, trainer);
     }
     List<Row> result = new ArrayList<>(n);
+    FloatBuffer rows = FloatBuffer.wrap(probs);
     for (int i = 0; i < n; i++) {
       Row r = in.get(i);
       List<Object> values = new ArrayList<>(r.length() + 3);
@@ -122,13 +123,7 @@ public final class ScoreRows implements MapPartitionsFunction<Row, Row> {
         values.add(Vectors.dense(doubles(probs, i * k, k)));
       }
       if (prediction) {
-        int best = 0;
-        for (int c = 1; c < k; c++) {
-          if (probs[i * k + c] > probs[i * k + best]) {
-            best = c;
-          }
-        }
-        values.add((double) best);
+        values.add((double) SoftmaxCrossEntropy.argmax(rows, i * k, k));
       }
       result.add(RowFactory.create(values.toArray()));
     }
