@@ -1,12 +1,11 @@
 package org.cnnspark.examples;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
-import org.cnnspark.driver.store.ModelDir;
 import org.cnnspark.driver.cli.Main;
+import org.cnnspark.driver.store.ModelDir;
+import org.cnnspark.driver.train.RoundMetrics;
 
 /**
  * CIFAR-10 in its binary format (data_batch_1.bin ... data_batch_5.bin, test_batch.bin: per
@@ -36,7 +35,6 @@ public final class Cifar10Training {
       throw new IllegalStateException("cnn-spark train failed with exit code " + code + " (its message is above)");
     }
     List<String> metrics = ModelDir.readMetrics(modelDir, new Configuration());
-    JsonNode last = new ObjectMapper().readTree(metrics.get(metrics.size() - 1));
-    return last.get("test_accuracy").asDouble();
+    return RoundMetrics.fromJson(metrics.get(metrics.size() - 1)).testAccuracy();
   }
 }

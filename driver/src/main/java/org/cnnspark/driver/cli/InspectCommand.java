@@ -1,7 +1,5 @@
 package org.cnnspark.driver.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -9,9 +7,10 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.cnnspark.driver.report.TrainingReport;
 import org.cnnspark.driver.spark.HadoopFiles;
 import org.cnnspark.driver.store.ModelDir;
-import org.cnnspark.driver.report.TrainingReport;
+import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.engine.Network;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.kernels.JavaGemm;
@@ -23,7 +22,6 @@ import picocli.CommandLine.Option;
 @Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Print a model's layers (output shapes, parameter counts), provenance, optimizer, classes and training metrics.")
 public final class InspectCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Mixin
   Main.Common common;
@@ -60,13 +58,10 @@ public final class InspectCommand implements Callable<Integer> {
       System.out.printf("  %5s %5s %9s %9s %9s %9s %10s %8s%n", "epoch", "round", "loss", "train_acc", "test_loss",
           "test_acc", "img/s", "seconds");
     }
-    for (String line : metrics) {
-      JsonNode j = JSON.readTree(line);
-      System.out.printf("  %5d %5d %9.4f %8.2f%% %9s %9s %10.0f %8.1f%n", j.path("epoch").asInt(), j.path("round").asInt(),
-          j.path("loss").asDouble(), 100 * j.path("train_accuracy").asDouble(),
-          j.has("test_loss") ? String.format("%.4f", j.get("test_loss").asDouble()) : "-",
-          j.has("test_accuracy") ? String.format("%.2f%%", 100 * j.get("test_accuracy").asDouble()) : "-",
-          j.path("images_per_s").asDouble(), j.path("seconds").asDouble());
+    for (RoundMetrics r : TrainingReport.parse(metrics, new Path(args.modelDirectory(), ModelDir.METRICS).toString())) {
+      System.out.printf("  %5d %5d %9.4f %8.2f%% %9s %9s %10.0f %8.1f%n", r.epoch(), r.round(), r.loss(),
+          100 * r.trainAccuracy(), r.tested() ? String.format("%.4f", r.testLoss()) : "-",
+          r.tested() ? String.format("%.2f%%", 100 * r.testAccuracy()) : "-", r.imagesPerSecond(), r.seconds());
     }
     String report = new Path(args.modelDirectory(), TrainingReport.FILE).toString();
     System.out.println("report: " + (HadoopFiles.exists(report, conf) ? report

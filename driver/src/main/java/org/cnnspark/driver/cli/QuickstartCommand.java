@@ -8,8 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
-import org.cnnspark.driver.store.ModelDir;
 import org.cnnspark.driver.report.TrainingReport;
+import org.cnnspark.driver.store.ModelDir;
+import org.cnnspark.driver.train.RoundMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -125,11 +126,11 @@ public final class QuickstartCommand implements Callable<Integer> {
 
   private void printSummary() throws IOException {
     String metrics = out + "/" + ModelDir.METRICS;
-    List<TrainingReport.Round> rounds = TrainingReport.parse(ModelDir.readMetrics(out, new Configuration()), metrics);
-    TrainingReport.Round last = rounds.get(rounds.size() - 1);
+    List<RoundMetrics> rounds = TrainingReport.parse(ModelDir.readMetrics(out, new Configuration()), metrics);
+    RoundMetrics last = rounds.get(rounds.size() - 1);
     double seconds = 0;
     long examples = 0;
-    for (TrainingReport.Round r : rounds) {
+    for (RoundMetrics r : rounds) {
       seconds += r.seconds();
       examples += r.examples();
     }

@@ -1,7 +1,5 @@
 package org.cnnspark.driver.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.geom.Ellipse2D;
@@ -21,6 +19,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.cnnspark.driver.spark.HadoopFiles;
 import org.cnnspark.driver.store.ModelDir;
+import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.engine.Network;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.kernels.JavaGemm;
@@ -50,7 +49,6 @@ public final class TrainingReport {
   public static final Color TEST_COLOR = new Color(0xff7f0e);
   public static final Color THROUGHPUT_COLOR = new Color(0x2ca02c);
 
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   static {
     // Charts are drawn into images; never reach for a display (there is none on a cluster's driver).
@@ -61,39 +59,22 @@ public final class TrainingReport {
 
   private TrainingReport() {}
 
-  /** One line of metrics.jsonl; test figures are NaN in rounds where the test set was not scored. */
-  public record Round(int epoch, int round, int roundsPerEpoch, long examples, double loss, double trainAccuracy,
-      double testLoss, double testAccuracy, double imagesPerSecond, double seconds) {
-    /** Position on the epoch axis: the end of round r of K in epoch e is e - 1 + r / K. */
-    public double x() {
-      return epoch - 1 + (double) round / roundsPerEpoch;
-    }
-
-    public boolean tested() {
-      return !Double.isNaN(testAccuracy);
-    }
+  /** Position on the epoch axis: the end of round r of K in epoch e is e - 1 + r / K. */
+  static double x(RoundMetrics r) {
+    return r.epoch() - 1 + (double) r.round() / r.roundsPerEpoch();
   }
 
   /** Parses metrics.jsonl lines (blank lines ignored); {@code source} names the file in errors. */
-  public static List<Round> parse(List<String> lines, String source) {
-    List<Round> rounds = new ArrayList<>();
+  public static List<RoundMetrics> parse(List<String> lines, String source) {
+    List<RoundMetrics> rounds = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i).strip();
       if (line.isEmpty()) {
         continue;
       }
       try {
-        JsonNode j = JSON.readTree(line);
-        for (String field : new String[] {"epoch", "round", "loss", "train_accuracy", "images_per_s", "seconds"}) {
-          if (!j.path(field).isNumber()) {
-            throw new IllegalArgumentException("no number '" + field + "'");
-          }
-        }
-        rounds.add(new Round(j.get("epoch").asInt(), j.get("round").asInt(), Math.max(1, j.path("rounds_per_epoch").asInt(1)),
-            j.path("examples").asLong(), j.get("loss").asDouble(), j.get("train_accuracy").asDouble(),
-            j.path("test_loss").asDouble(Double.NaN), j.path("test_accuracy").asDouble(Double.NaN),
-            j.get("images_per_s").asDouble(), j.get("seconds").asDouble()));
-      } catch (IOException | IllegalArgumentException e) {
+        rounds.add(RoundMetrics.fromJson(line));
+      } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(source + " line " + (i + 1) + " is not a round of metrics as train writes them ("
             + e.getMessage().lines().findFirst().orElse("") + "): fix or remove that line, or train again");
       }
@@ -110,7 +91,7 @@ public final class TrainingReport {
   public static String write(String modelDir, Configuration conf) throws IOException {
     ModelFile model = ModelDir.read(modelDir, conf);
     String metricsFile = new Path(modelDir, ModelDir.METRICS).toString();
-    List<Round> rounds = parse(ModelDir.readMetrics(modelDir, conf), metricsFile);
+    List<RoundMetrics> rounds = parse(ModelDir.readMetrics(modelDir, conf), metricsFile);
     if (rounds.isEmpty()) {
       throw new IllegalArgumentException(metricsFile + " is missing or has no rounds: there is nothing to report "
           + "(train writes it; a model directory from elsewhere may lack it)");
@@ -143,7 +124,7 @@ public final class TrainingReport {
   }
 
   /** The whole page. */
-  public static String html(String modelDir, ModelFile model, List<Round> rounds) {
+  public static String html(String modelDir, ModelFile model, List<RoundMetrics> rounds) {
     StringBuilder h = new StringBuilder(64 * 1024);
     h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
         .append("<title>cnn-spark training report: ").append(esc(modelDir)).append("</title>\n")
@@ -164,7 +145,7 @@ public final class TrainingReport {
     h.append("<h2>Final figures</h2>\n");
     table(h, finalFigures(rounds));
 
-    boolean tested = rounds.stream().anyMatch(Round::tested);
+    boolean tested = rounds.stream().anyMatch(RoundMetrics::tested);
     h.append("<h2>Loss</h2>\n").append(keys(tested)).append('\n');
     image(h, "mean cross-entropy loss per round", lossChart(rounds));
     h.append("<h2>Accuracy</h2>\n").append(keys(tested)).append('\n');
@@ -179,7 +160,7 @@ public final class TrainingReport {
     h.append("<h2>Rounds</h2>\n<table>\n<tr><th class=n>epoch</th><th class=n>round</th><th class=n>loss</th>")
         .append("<th class=n>train acc</th><th class=n>test loss</th><th class=n>test acc</th><th class=n>images/s</th>")
         .append("<th class=n>seconds</th></tr>\n");
-    for (Round r : rounds) {
+    for (RoundMetrics r : rounds) {
       h.append("<tr><td class=n>").append(r.epoch()).append("</td><td class=n>").append(r.round()).append('/')
           .append(r.roundsPerEpoch()).append("</td><td class=n>").append(fmt("%.4f", r.loss()))
           .append("</td><td class=n>").append(percent(r.trainAccuracy()))
@@ -193,16 +174,16 @@ public final class TrainingReport {
     return h.toString();
   }
 
-  private static Map<String, String> finalFigures(List<Round> rounds) {
-    Round last = rounds.get(rounds.size() - 1);
+  private static Map<String, String> finalFigures(List<RoundMetrics> rounds) {
+    RoundMetrics last = rounds.get(rounds.size() - 1);
     Map<String, String> f = new LinkedHashMap<>();
     f.put("rounds", rounds.size() + " (" + last.epoch() + " epoch" + (last.epoch() == 1 ? "" : "s") + ", "
         + last.roundsPerEpoch() + " round" + (last.roundsPerEpoch() == 1 ? "" : "s") + " per epoch)");
     f.put("train loss (last round)", fmt("%.4f", last.loss()));
     f.put("train accuracy (last round)", percent(last.trainAccuracy()));
-    Round lastTested = null;
-    Round bestTested = null;
-    for (Round r : rounds) {
+    RoundMetrics lastTested = null;
+    RoundMetrics bestTested = null;
+    for (RoundMetrics r : rounds) {
       if (r.tested()) {
         lastTested = r;
         bestTested = bestTested == null || r.testAccuracy() > bestTested.testAccuracy() ? r : bestTested;
@@ -215,7 +196,7 @@ public final class TrainingReport {
     }
     double seconds = 0;
     long examples = 0;
-    for (Round r : rounds) {
+    for (RoundMetrics r : rounds) {
       seconds += r.seconds();
       examples += r.examples();
     }
@@ -227,7 +208,7 @@ public final class TrainingReport {
     return f;
   }
 
-  private static String at(Round r) {
+  private static String at(RoundMetrics r) {
     return r.roundsPerEpoch() == 1 ? "(epoch " + r.epoch() + ")" : "(epoch " + r.epoch() + ", round " + r.round() + ")";
   }
 
@@ -269,34 +250,34 @@ public final class TrainingReport {
         : fmt("sgd lr=%s momentum=%s nesterov=%s weight_decay=%s", o.lr(), o.momentum(), o.nesterov(), o.weightDecay());
   }
 
-  static byte[] lossChart(List<Round> rounds) {
+  static byte[] lossChart(List<RoundMetrics> rounds) {
     XYSeries train = new XYSeries("train", false, true);
     XYSeries test = new XYSeries("test", false, true);
-    for (Round r : rounds) {
-      train.add(r.x(), r.loss());
+    for (RoundMetrics r : rounds) {
+      train.add(x(r), r.loss());
       if (r.tested()) {
-        test.add(r.x(), r.testLoss());
+        test.add(x(r), r.testLoss());
       }
     }
     return png(chart(rounds, "loss", List.of(train, test), List.of(TRAIN_COLOR, TEST_COLOR)));
   }
 
-  static byte[] accuracyChart(List<Round> rounds) {
+  static byte[] accuracyChart(List<RoundMetrics> rounds) {
     XYSeries train = new XYSeries("train", false, true);
     XYSeries test = new XYSeries("test", false, true);
-    for (Round r : rounds) {
-      train.add(r.x(), 100 * r.trainAccuracy());
+    for (RoundMetrics r : rounds) {
+      train.add(x(r), 100 * r.trainAccuracy());
       if (r.tested()) {
-        test.add(r.x(), 100 * r.testAccuracy());
+        test.add(x(r), 100 * r.testAccuracy());
       }
     }
     return png(chart(rounds, "accuracy (%)", List.of(train, test), List.of(TRAIN_COLOR, TEST_COLOR)));
   }
 
-  static byte[] throughputChart(List<Round> rounds) {
+  static byte[] throughputChart(List<RoundMetrics> rounds) {
     XYSeries s = new XYSeries("images/s", false, true);
-    for (Round r : rounds) {
-      s.add(r.x(), r.imagesPerSecond());
+    for (RoundMetrics r : rounds) {
+      s.add(x(r), r.imagesPerSecond());
     }
     JFreeChart chart = chart(rounds, "images/s", List.of(s), List.of(THROUGHPUT_COLOR));
     // Throughput from zero: a 3% wobble should not look like a collapse.
@@ -305,7 +286,7 @@ public final class TrainingReport {
   }
 
   /** A line chart with a marker per round; empty series are left out. No legend: the page shows the colours. */
-  private static JFreeChart chart(List<Round> rounds, String yLabel, List<XYSeries> series, List<Color> colors) {
+  private static JFreeChart chart(List<RoundMetrics> rounds, String yLabel, List<XYSeries> series, List<Color> colors) {
     XYSeriesCollection data = new XYSeriesCollection();
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
     for (int i = 0; i < series.size(); i++) {

@@ -1,10 +1,15 @@
 package org.cnnspark.driver.train;
 
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 
 /**
- * One round's figures, as the console line and as one JSON line of metrics.jsonl.
+ * One round's figures, as the console line and as one JSON line of metrics.jsonl. The one owner of
+ * that file's schema: everything that writes or reads a metrics line goes through {@link #toJson}
+ * and {@link #fromJson}.
  *
  * @param epoch 1-based
  * @param round 1-based within the epoch
@@ -19,6 +24,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public record RoundMetrics(int epoch, int round, int roundsPerEpoch, long examples, double loss, double trainAccuracy,
     double testLoss, double testAccuracy, long testExamples, double seconds, double taskSeconds, double evalSeconds) {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Fields every line has (the rest are written only when the test set was scored). */
+  private static final String[] REQUIRED = {"epoch", "round", "loss", "train_accuracy", "images_per_s", "seconds"};
 
   public double imagesPerSecond() {
     return seconds > 0 ? examples / seconds : 0;
@@ -48,19 +55,28 @@ public record RoundMetrics(int epoch, int round, int roundsPerEpoch, long exampl
     return o.toString();
   }
 
-  /** Reads back a {@link #toJson()} line (a resumed run's earlier rounds). */
+  /**
+   * Reads back a {@link #toJson()} line (a resumed run's earlier rounds, the report, inspect); an
+   * IllegalArgumentException saying what is wrong when it is not one.
+   */
   public static RoundMetrics fromJson(String line) {
+    JsonNode o;
     try {
       // NaN (a round without examples) is written as a bare NaN token
-      var o = JSON.reader().with(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).readTree(line);
-      return new RoundMetrics(o.path("epoch").asInt(), o.path("round").asInt(), o.path("rounds_per_epoch").asInt(1),
-          o.path("examples").asLong(), o.path("loss").asDouble(Double.NaN), o.path("train_accuracy").asDouble(Double.NaN),
-          o.path("test_loss").asDouble(Double.NaN), o.path("test_accuracy").asDouble(Double.NaN),
-          o.path("test_examples").asLong(), o.path("seconds").asDouble(), o.path("task_seconds").asDouble(),
-          o.path("eval_seconds").asDouble());
-    } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("metrics line is not JSON: " + line);
+      o = JSON.reader().with(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).readTree(line);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not JSON: " + e.getMessage().lines().findFirst().orElse(""));
     }
+    for (String field : REQUIRED) {
+      if (!o.path(field).isNumber()) {
+        throw new IllegalArgumentException("no number '" + field + "'");
+      }
+    }
+    return new RoundMetrics(o.path("epoch").asInt(), o.path("round").asInt(), Math.max(1, o.path("rounds_per_epoch").asInt(1)),
+        o.path("examples").asLong(), o.path("loss").asDouble(), o.path("train_accuracy").asDouble(),
+        o.path("test_loss").asDouble(Double.NaN), o.path("test_accuracy").asDouble(Double.NaN),
+        o.path("test_examples").asLong(), o.path("seconds").asDouble(), o.path("task_seconds").asDouble(),
+        o.path("eval_seconds").asDouble());
   }
 
   /** The console progress line. */

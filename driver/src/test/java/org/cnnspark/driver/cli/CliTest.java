@@ -20,6 +20,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.cnnspark.driver.LocalSpark;
 import org.cnnspark.driver.store.ModelDir;
+import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.io.SafeTensors;
 import org.junit.jupiter.api.AfterAll;
@@ -120,12 +121,12 @@ public class CliTest {
     assertTrue(p.containsKey("spark_version") && p.containsKey("kernels") && p.containsKey("cpu"), p.toString());
     List<String> lines = Files.readAllLines(model.resolve(ModelDir.METRICS));
     assertEquals(2, lines.size(), "one line per round, one round per epoch");
-    JsonNode last = JSON.readTree(lines.get(1));
-    assertEquals(2, last.get("epoch").asInt());
-    assertEquals(1, last.get("round").asInt());
-    assertEquals(2000, last.get("examples").asLong());
-    assertTrue(last.get("test_accuracy").asDouble() > 0.6, "2 epochs of 2,000 images: " + last);
-    assertTrue(last.get("loss").asDouble() < JSON.readTree(lines.get(0)).get("loss").asDouble(), lines.toString());
+    RoundMetrics last = RoundMetrics.fromJson(lines.get(1));
+    assertEquals(2, last.epoch());
+    assertEquals(1, last.round());
+    assertEquals(2000, last.examples());
+    assertTrue(last.testAccuracy() > 0.6, "2 epochs of 2,000 images: " + lines.get(1));
+    assertTrue(last.loss() < RoundMetrics.fromJson(lines.get(0)).loss(), lines.toString());
     try (Stream<Path> files = Files.list(dir)) {
       assertFalse(files.anyMatch(f -> f.getFileName().toString().startsWith(".")), "no temporary left behind");
     }
@@ -149,9 +150,9 @@ public class CliTest {
     JsonNode j = JSON.readTree(r.out());
     assertEquals(500, j.get("n").asLong());
     List<String> lines = Files.readAllLines(model.resolve(ModelDir.METRICS));
-    JsonNode last = JSON.readTree(lines.get(lines.size() - 1));
-    assertEquals(last.get("test_accuracy").asDouble(), j.get("accuracy").asDouble(), 0.0);
-    assertEquals(last.get("test_loss").asDouble(), j.get("loss").asDouble(), 1e-12);
+    RoundMetrics last = RoundMetrics.fromJson(lines.get(lines.size() - 1));
+    assertEquals(last.testAccuracy(), j.get("accuracy").asDouble(), 0.0);
+    assertEquals(last.testLoss(), j.get("loss").asDouble(), 1e-12);
   }
 
   @Test
@@ -210,8 +211,8 @@ public class CliTest {
     Run t = train(fromInit, "--epochs", "1", "--init", st.toString(), "--lr", "0.01");
     assertEquals(0, t.code(), t.err());
     assertEquals(st.toString(), readModel(fromInit).provenance().get("init"));
-    assertTrue(JSON.readTree(Files.readAllLines(fromInit.resolve(ModelDir.METRICS)).get(0)).get("train_accuracy").asDouble()
-        > JSON.readTree(Files.readAllLines(model.resolve(ModelDir.METRICS)).get(0)).get("train_accuracy").asDouble(),
+    assertTrue(RoundMetrics.fromJson(Files.readAllLines(fromInit.resolve(ModelDir.METRICS)).get(0)).trainAccuracy()
+        > RoundMetrics.fromJson(Files.readAllLines(model.resolve(ModelDir.METRICS)).get(0)).trainAccuracy(),
         "starting from trained weights beats starting from scratch in the first epoch");
   }
 

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,6 +23,7 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.cnnspark.driver.LocalSpark;
 import org.cnnspark.driver.store.ModelDir;
+import org.cnnspark.driver.train.RoundMetrics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -167,9 +166,9 @@ class QuickstartTest {
     assertEquals(0, r.code(), r.err());
     // the figures printed are the run's: its last metrics line, and every one of the 600 images trained once
     List<String> metrics = Files.readAllLines(out.resolve(ModelDir.METRICS));
-    JsonNode last = new ObjectMapper().readTree(metrics.get(metrics.size() - 1));
+    RoundMetrics last = RoundMetrics.fromJson(metrics.get(metrics.size() - 1));
     String accuracy = String.format("test accuracy  %.2f%% after 1 epoch (train loss %.4f)",
-        100 * last.get("test_accuracy").asDouble(), last.get("loss").asDouble());
+        100 * last.testAccuracy(), last.loss());
     for (String s : new String[] {accuracy, "training images/s (600 images in", "model          " + out,
         "report         " + out.resolve("report.html").toAbsolutePath()}) {
       assertTrue(r.out().contains(s), "missing '" + s + "' in:\n" + r.out());
