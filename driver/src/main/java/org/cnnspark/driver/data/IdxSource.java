@@ -1,6 +1,5 @@
 package org.cnnspark.driver.data;
 
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,10 +8,10 @@ import java.util.List;
 import java.util.zip.ZipException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.broadcast.Broadcast;
 import org.cnnspark.engine.Shape;
+import org.cnnspark.engine.io.Idx;
 
 /**
  * IDX files (MNIST, Fashion-MNIST): an images file (magic 0x00000803: count, rows, cols, then
@@ -22,14 +21,13 @@ import org.cnnspark.engine.Shape;
  * range (gzip cannot seek; that costs each task at most one pass over the file, which for IDX
  * sizes is far cheaper than funnelling the data through one task or the driver).
  *
- * <p>The engine's {@code org.cnnspark.engine.io.Idx} reads a whole file into one array; here the
- * driver needs the header alone and executors need record ranges, hence this reader.
+ * <p>The header is parsed and checked by the engine's {@code org.cnnspark.engine.io.Idx}, which
+ * also reads whole files into one array; here the driver needs the header alone and executors
+ * need record ranges, hence this reader of the records.
  */
 final class IdxSource extends PlannedSource {
   private static final long serialVersionUID = 1L;
 
-  static final int IMAGES_MAGIC = 0x00000803;
-  static final int LABELS_MAGIC = 0x00000801;
   /** Rows and columns beyond this are a damaged header, not a real IDX image. */
   static final int MAX_SIDE = 1 << 14;
 
@@ -66,10 +64,10 @@ final class IdxSource extends PlannedSource {
       throw new DataException(images + " is a directory: for IDX data, --data names the images file (e.g. "
           + "train-images-idx3-ubyte.gz); its labels file is found beside it");
     }
-    Header ih = header(images, hadoop, IMAGES_MAGIC);
-    long n = ih.dims[0];
-    long rl = ih.dims[1];
-    long cl = ih.dims[2];
+    Idx.Header ih = header(images, hadoop, Idx.IMAGES_MAGIC);
+    long n = ih.dims()[0];
+    long rl = ih.dims()[1];
+    long cl = ih.dims()[2];
     if (rl < 1 || cl < 1 || rl > MAX_SIDE || cl > MAX_SIDE) {
       throw new DataException("IDX images file " + images + " declares images of " + rl + "x" + cl
           + ": the header is damaged (sides must be 1.." + MAX_SIDE + "); download the file again");
@@ -77,8 +75,8 @@ final class IdxSource extends PlannedSource {
     int r = (int) rl;
     int c = (int) cl;
     long imageSize = (long) r * c;
-    if (!ih.gzip) {
-      checkLength(images, imageStatus.getLen(), 16, n, imageSize, "images");
+    if (!ih.gzip()) {
+      checkLength(images, imageStatus.getLen(), ih.bytes(), n, imageSize, "images");
     }
     if (n == 0) {
       throw new DataException("IDX images file " + images + " holds no images: the dataset is empty");
@@ -98,15 +96,15 @@ final class IdxSource extends PlannedSource {
       labels = null;
     } else {
       FileStatus labelStatus = InputFiles.status(labels, hadoop, "IDX labels file");
-      Header lh = header(labels, hadoop, LABELS_MAGIC);
-      if (lh.dims[0] != n) {
-        throw new DataException("IDX labels file " + labels + " holds " + lh.dims[0] + " labels but the images file "
+      Idx.Header lh = header(labels, hadoop, Idx.LABELS_MAGIC);
+      if (lh.dims()[0] != n) {
+        throw new DataException("IDX labels file " + labels + " holds " + lh.dims()[0] + " labels but the images file "
             + images + " holds " + n + " images: they do not belong together; check --data and --labels");
       }
-      if (!lh.gzip) {
-        checkLength(labels, labelStatus.getLen(), 8, n, 1, "labels");
+      if (!lh.gzip()) {
+        checkLength(labels, labelStatus.getLen(), lh.bytes(), n, 1, "labels");
       }
-      labelsGzip = lh.gzip;
+      labelsGzip = lh.gzip();
     }
 
     Shape dataShape = new Shape(1, r, c);
@@ -116,7 +114,7 @@ final class IdxSource extends PlannedSource {
     if (problem != null) {
       throw new DataException(problem);
     }
-    IdxSource source = new IdxSource(target, conf, ih.gzip, labelsGzip, r, c, n);
+    IdxSource source = new IdxSource(target, conf, ih.gzip(), labelsGzip, r, c, n);
     long[] bounds = ReadSlice.bounds(n, options.partitions());
     List<ReadSlice> slices = new ArrayList<>();
     String[] paths = {images.toString(), labels == null ? null : labels.toString()};
@@ -139,63 +137,15 @@ final class IdxSource extends PlannedSource {
     }
   }
 
-  /** Header of an IDX file: gzip or not, and the dimensions (dims[0] = record count). */
-  record Header(boolean gzip, long[] dims) {}
-
-  static Header header(Path file, Configuration hadoop, int magicWanted) {
-    boolean images = magicWanted == IMAGES_MAGIC;
-    String role = images ? "IDX images file " : "IDX labels file ";
-    FileSystem fs = InputFiles.fs(file, hadoop);
-    try {
-      boolean gzip = InputFiles.isGzip(fs, file);
-      try (InputStream raw = InputFiles.openAt(fs, file, gzip, 0)) {
-        DataInputStream in = new DataInputStream(raw);
-        int magic = in.readInt();
-        if (magic != magicWanted) {
-          throw new DataException(role + file + " " + magicProblem(magic, images));
-        }
-        int nd = magicWanted & 0xff;
-        long[] dims = new long[nd];
-        for (int i = 0; i < nd; i++) {
-          dims[i] = Integer.toUnsignedLong(in.readInt());
-          if (dims[i] > Integer.MAX_VALUE) {
-            throw new DataException(role + file + " declares a dimension of " + dims[i]
-                + ": the header is damaged; download the file again");
-          }
-        }
-        return new Header(gzip, dims);
-      }
-    } catch (EOFException e) {
-      throw new DataException(role + file + " is too short to hold an IDX header: it is empty or truncated; "
-          + "download it again");
-    } catch (ZipException e) {
-      throw new DataException(role + file + " is a damaged gzip file (" + e.getMessage() + "); download it again");
+  /** The checked header of an IDX file, read by the engine's parser; its errors become DataExceptions. */
+  static Idx.Header header(Path file, Configuration hadoop, int magicWanted) {
+    try (InputStream in = InputFiles.fs(file, hadoop).open(file)) {
+      return Idx.readHeader(in, file.toString(), magicWanted);
+    } catch (IllegalArgumentException e) {
+      throw new DataException(e.getMessage(), e);
     } catch (IOException e) {
-      throw new DataException("cannot read " + role + file + ": " + e.getMessage(), e);
+      throw new DataException("cannot read IDX file " + file + ": " + e.getMessage(), e);
     }
-  }
-
-  private static String magicProblem(int magic, boolean images) {
-    String got = String.format("0x%08x", magic);
-    if (images && magic == LABELS_MAGIC) {
-      return "has magic " + got + ": it is a labels file. --data names the images file (…-images-idx3-ubyte[.gz]); "
-          + "its labels are found beside it or given with --labels";
-    }
-    if (!images && magic == IMAGES_MAGIC) {
-      return "has magic " + got + ": it is an images file, not labels; pass the labels file "
-          + "(…-labels-idx1-ubyte[.gz]) with --labels";
-    }
-    String wanted = String.format("0x%08x", images ? IMAGES_MAGIC : LABELS_MAGIC);
-    if ((magic >>> 16) != 0) {
-      return "is not an IDX file: it starts with " + got + " where an IDX " + (images ? "images" : "labels")
-          + " file has " + wanted + "; check the path (or --format)";
-    }
-    int type = (magic >>> 8) & 0xff;
-    if (type != 0x08) {
-      return String.format("holds IDX element type 0x%02x; only unsigned bytes (0x08) are supported", type);
-    }
-    return "has " + (magic & 0xff) + " dimensions (magic " + got + "); an IDX " + (images ? "images" : "labels")
-        + " file has " + (images ? "3 (count, rows, columns)" : "1 (count)");
   }
 
   @Override

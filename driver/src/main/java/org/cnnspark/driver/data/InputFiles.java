@@ -16,8 +16,8 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Finding and reading input files (globs, directory listings, gzip detection, reads from an
- * offset, whole small files), with every failure a {@link DataException} naming the path. Reads
+ * Finding and reading input files (globs, directory listings, reads from an offset, whole small
+ * files), with every failure a {@link DataException} naming the path. Reads
  * use the file system Hadoop gives the path (for local files the checksumming one, which verifies
  * a {@code .crc} side file when there is one), not the raw one {@code HadoopFiles} writes with.
  */
@@ -89,13 +89,6 @@ final class InputFiles {
   static boolean hidden(Path p) {
     String name = p.getName();
     return name.startsWith(".") || name.startsWith("_");
-  }
-
-  /** True when the file starts with the gzip magic bytes (the name does not decide). */
-  static boolean isGzip(FileSystem fs, Path path) throws IOException {
-    try (FSDataInputStream in = fs.open(path)) {
-      return in.read() == 0x1f && in.read() == 0x8b;
-    }
   }
 
   /**

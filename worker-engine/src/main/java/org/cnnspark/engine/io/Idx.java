@@ -31,8 +31,8 @@ public final class Idx {
     }
   }
 
-  static final int IMAGES_MAGIC = 0x00000803;
-  static final int LABELS_MAGIC = 0x00000801;
+  public static final int IMAGES_MAGIC = 0x00000803;
+  public static final int LABELS_MAGIC = 0x00000801;
   /** Largest data accepted: one Java array. Real IDX sets are far smaller (MNIST train: 47 MB). */
   static final long MAX_BYTES = Integer.MAX_VALUE - 8;
 
@@ -48,17 +48,36 @@ public final class Idx {
     }
   }
 
+  /**
+   * What an IDX header says: whether the file is gzip-compressed, and its dimensions, the record
+   * count first (images: count, rows, columns; labels: count).
+   */
+  public record Header(boolean gzip, int[] dims) {
+    /** Bytes of the (uncompressed) header: the magic number and one int per dimension. */
+    public long bytes() {
+      return 4 + 4L * dims.length;
+    }
+  }
+
+  /**
+   * Reads and checks the header of an images ({@link #IMAGES_MAGIC}) or labels ({@link
+   * #LABELS_MAGIC}) file at the start of {@code raw}, for a reader that takes the records itself
+   * (the driver reads record ranges on executors). IllegalArgumentException naming {@code source}
+   * and what is wrong.
+   */
+  public static Header readHeader(InputStream raw, String source, int magicWanted) throws IOException {
+    BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
+    boolean gzip = isGzip(in);
+    return new Header(gzip, dims(open(in, gzip, source), source, magicWanted));
+  }
+
   /** Reads an image file from {@code raw} to its end (the caller closes it); {@code source} names it in errors. */
   public static Images readImages(InputStream raw, String source) throws IOException {
     DataInputStream in = open(raw, source);
-    int magic = header(in, source);
-    if (magic != IMAGES_MAGIC) {
-      throw bad(source, String.format("has magic 0x%08x, not 0x%08x (IDX, unsigned bytes, 3 dimensions: an image file)",
-          magic, IMAGES_MAGIC) + (magic == LABELS_MAGIC ? "; it is a labels file: give the images file instead" : ""));
-    }
-    int n = dim(in, source, "image count");
-    int rows = dim(in, source, "row count");
-    int cols = dim(in, source, "column count");
+    int[] dims = dims(in, source, IMAGES_MAGIC);
+    int n = dims[0];
+    int rows = dims[1];
+    int cols = dims[2];
     if (rows == 0 || cols == 0) {
       throw bad(source, "declares images of " + rows + "x" + cols + " pixels");
     }
@@ -74,12 +93,7 @@ public final class Idx {
   /** Reads a labels file from {@code raw} to its end (the caller closes it); labels are 0..255. */
   public static int[] readLabels(InputStream raw, String source) throws IOException {
     DataInputStream in = open(raw, source);
-    int magic = header(in, source);
-    if (magic != LABELS_MAGIC) {
-      throw bad(source, String.format("has magic 0x%08x, not 0x%08x (IDX, unsigned bytes, 1 dimension: a labels file)",
-          magic, LABELS_MAGIC) + (magic == IMAGES_MAGIC ? "; it is an images file: give the labels file instead" : ""));
-    }
-    int n = dim(in, source, "label count");
+    int n = dims(in, source, LABELS_MAGIC)[0];
     byte[] b = data(in, n, source, n + " labels");
     int[] labels = new int[n];
     for (int i = 0; i < n; i++) {
@@ -90,11 +104,20 @@ public final class Idx {
 
   private static DataInputStream open(InputStream raw, String source) throws IOException {
     BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
+    return open(in, isGzip(in), source);
+  }
+
+  /** Whether the stream starts with the gzip magic bytes (the name does not decide); reads nothing. */
+  private static boolean isGzip(BufferedInputStream in) throws IOException {
     in.mark(2);
     int b0 = in.read();
     int b1 = in.read();
     in.reset();
-    if (b0 == 0x1f && b1 == 0x8b) {
+    return b0 == 0x1f && b1 == 0x8b;
+  }
+
+  private static DataInputStream open(BufferedInputStream in, boolean gzip, String source) throws IOException {
+    if (gzip) {
       try {
         return new DataInputStream(new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16));
       } catch (ZipException | EOFException e) {
@@ -104,14 +127,45 @@ public final class Idx {
     return new DataInputStream(in);
   }
 
-  private static int header(DataInputStream in, String source) throws IOException {
+  /** The magic number, checked against the one wanted, then the dimensions it announces. */
+  private static int[] dims(DataInputStream in, String source, int magicWanted) throws IOException {
+    int magic;
     try {
-      return in.readInt();
+      magic = in.readInt();
     } catch (EOFException e) {
       throw bad(source, "is too short to hold an IDX header (4 bytes of magic number)");
     } catch (ZipException e) {
       throw bad(source, "is a damaged gzip file (" + e.getMessage() + "); download it again");
     }
+    boolean images = magicWanted == IMAGES_MAGIC;
+    if (magic != magicWanted) {
+      throw bad(source, String.format("has magic 0x%08x, not 0x%08x (an IDX %s file)", magic, magicWanted,
+          images ? "images" : "labels") + magicProblem(magic, images));
+    }
+    String[] names = images ? new String[] {"image count", "row count", "column count"} : new String[] {"label count"};
+    int[] dims = new int[names.length];
+    for (int i = 0; i < dims.length; i++) {
+      dims[i] = dim(in, source, names[i]);
+    }
+    return dims;
+  }
+
+  private static String magicProblem(int magic, boolean images) {
+    if (images && magic == LABELS_MAGIC) {
+      return "; it is a labels file: give the images file instead";
+    }
+    if (!images && magic == IMAGES_MAGIC) {
+      return "; it is an images file, not labels: give the labels file instead";
+    }
+    if ((magic >>> 16) != 0) {
+      return "; it is not an IDX file";
+    }
+    int type = (magic >>> 8) & 0xff;
+    if (type != 0x08) {
+      return String.format("; it holds IDX element type 0x%02x, and only unsigned bytes (0x08) are supported", type);
+    }
+    return "; it has " + (magic & 0xff) + " dimensions where an IDX " + (images ? "images" : "labels") + " file has "
+        + (images ? "3 (count, rows, columns)" : "1 (count)");
   }
 
   private static int dim(DataInputStream in, String source, String what) throws IOException {
