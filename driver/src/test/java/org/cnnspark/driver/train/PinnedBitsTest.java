@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.cnnspark.driver.LocalSpark;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * kernels give the same bits on every CPU, where OpenBLAS differs between AVX2 and AVX-512
  * ({@code bench/compare-native-bits.sh} compares the native path between two builds on one machine).
  */
+@Tag("slow")
 class PinnedBitsTest {
   @TempDir
   Path dir;
