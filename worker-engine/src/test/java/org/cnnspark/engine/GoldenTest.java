@@ -15,6 +15,7 @@ import org.cnnspark.engine.io.SafeTensors.Tensor;
 import org.cnnspark.engine.io.StateDict;
 import org.cnnspark.engine.kernels.Gemm;
 import org.cnnspark.engine.kernels.Kernels;
+import org.cnnspark.engine.optim.Adam;
 import org.cnnspark.engine.optim.Optimizer;
 import org.cnnspark.engine.optim.OptimizerConfig;
 import org.junit.jupiter.api.Test;
@@ -185,7 +186,7 @@ class GoldenTest {
         String what = c.file() + " " + opt + "." + name;
         assertAbs(what, t.data(), ours, WEIGHT_TOL);
         float[] start = init.get(name).data();
-        boolean[] compared = config.type().equals("adam")
+        boolean[] compared = config.type() == Adam.TYPE
             ? wellConditioned(g.get("grad." + name).data(), start, (float) config.weightDecay()) : null;
         assertScaled(what + " update", minus(t.data(), start), minus(ours, start), UPDATE_TOL, compared);
       });

@@ -46,7 +46,7 @@ public final class InspectCommand implements Callable<Integer> {
       System.out.println("normalisation: pixels / 255");
     }
     System.out.println("classes: " + (m.classNames().isEmpty() ? net.numClasses() + " (unnamed)" : m.classNames()));
-    System.out.println("optimizer: " + TrainingReport.optimizer(m.optimizer())
+    System.out.println("optimizer: " + m.optimizer().describe()
         + ", " + m.optimizerSteps() + " steps" + (m.optimizerState().length == 0 ? "" : ", state saved"));
     System.out.println("provenance:");
     for (Map.Entry<String, String> e : new TreeMap<>(m.provenance()).entrySet()) {

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -33,12 +33,18 @@ import org.cnnspark.engine.io.SafeTensors;
 import org.cnnspark.engine.io.StateDict;
 import org.cnnspark.engine.kernels.Kernels;
 import org.cnnspark.engine.optim.OptimizerConfig;
+import org.cnnspark.engine.optim.OptimizerConfig.Setting;
+import org.cnnspark.engine.optim.OptimizerType;
+import org.cnnspark.engine.optim.Optimizers;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code train}: synchronous data-parallel training on Spark, writing a model directory. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    modelTransformer = TrainCommand.OptimizerHelp.class,
     description = {"Train a CNN on Spark: every round, each worker trains the engine on its partition's share, then the "
         + "driver averages the parameters (weighted by examples, in partition order: bit-identical run to run).",
         "Writes MODEL_DIR/model.cnn (weights, architecture, provenance), MODEL_DIR/metrics.jsonl (one JSON line per round)"
@@ -76,20 +82,22 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "64", description = "Minibatch size on each worker (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd or adam (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--optimizer", defaultValue = "sgd", paramLabel = "NAME", completionCandidates = OptimizerNames.class,
+      description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); the settings each reads, and their defaults, are "
+          + "listed at the end.")
   String optimizer;
 
-  @Option(names = "--lr", description = "Learning rate (default: 0.01 for sgd, 0.001 for adam).")
+  @Option(names = "--lr", description = "Learning rate (default: the optimizer's).")
   Double lr;
 
-  @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
-  double momentum;
+  @Option(names = "--momentum", description = "Momentum, for an optimizer that reads it (default: the optimizer's).")
+  Double momentum;
 
-  @Option(names = "--nesterov", description = "Nesterov momentum (SGD).")
+  @Option(names = "--nesterov", description = "Nesterov momentum, for an optimizer that reads it.")
   boolean nesterov;
 
-  @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay, PyTorch's rule (default: ${DEFAULT-VALUE}).")
-  double weightDecay;
+  @Option(names = "--weight-decay", description = "Weight decay, by the optimizer's rule (PyTorch's; default: the optimizer's).")
+  Double weightDecay;
 
   @Mixin
   SparkArgs sparkArgs;
@@ -264,7 +272,7 @@ public final class TrainCommand implements Callable<Integer> {
     o.put("init", qualified(init, conf));
     o.put("epochs", Integer.toString(epochs));
     o.put("batch-size", Integer.toString(batchSize));
-    o.put("optimizer", opt.type());
+    o.put("optimizer", opt.type().name());
     o.put("lr", Double.toString(opt.lr()));
     o.put("momentum", Double.toString(opt.momentum()));
     o.put("nesterov", Boolean.toString(opt.nesterov()));
@@ -376,16 +384,32 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private OptimizerConfig optimizerSettings() {
-    return switch (optimizer.toLowerCase(Locale.ROOT)) {
-      case "sgd" -> OptimizerConfig.sgd(lr == null ? 0.01 : lr, momentum, nesterov, weightDecay);
-      case "adam" -> {
-        if (nesterov) {
-          throw new IllegalArgumentException("--nesterov applies to --optimizer sgd only");
-        }
-        yield OptimizerConfig.adam(lr == null ? 0.001 : lr, 0.9, 0.999, 1e-8, weightDecay);
-      }
-      default -> throw new IllegalArgumentException("--optimizer must be sgd or adam, got '" + optimizer + "'");
-    };
+    OptimizerType type = Optimizers.find(optimizer).orElseThrow(() -> new IllegalArgumentException(
+        "--optimizer must be " + Optimizers.names() + ", got '" + optimizer + "'"));
+    if (nesterov && !type.settings().contains(Setting.NESTEROV)) {
+      throw new IllegalArgumentException("--nesterov applies to --optimizer " + Optimizers.namesUsing(Setting.NESTEROV)
+          + " only");
+    }
+    return type.defaults().with(lr, momentum, nesterov, weightDecay);
+  }
+
+  /** The registered optimizer names, for --optimizer's help. */
+  static final class OptimizerNames implements Iterable<String> {
+    @Override
+    public Iterator<String> iterator() {
+      return Optimizers.all().stream().map(OptimizerType::name).iterator();
+    }
+  }
+
+  /** Ends train's help with every optimizer and the defaults its settings take when not given. */
+  static final class OptimizerHelp implements CommandLine.IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      List<String> footer = new ArrayList<>(List.of("", "Optimizers and their defaults:"));
+      Optimizers.all().forEach(t -> footer.add("  " + t.defaults().describe()));
+      spec.usageMessage().footer(footer.toArray(String[]::new));
+      return spec;
+    }
   }
 
   private Map<String, String> provenance(SparkSessions.Started s, Network net, DistributedTrainer trainer,

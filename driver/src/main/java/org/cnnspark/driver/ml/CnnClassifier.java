@@ -2,7 +2,6 @@ package org.cnnspark.driver.ml;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Estimator;
@@ -37,6 +36,7 @@ import org.cnnspark.engine.Normalization;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.optim.OptimizerConfig;
+import org.cnnspark.engine.optim.Optimizers;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
@@ -88,7 +88,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
     inputShape = new Param<>(this, "inputShape", "input shape CxHxW; empty = from the data", new Validators.InputShape());
     epochs = new IntParam(this, "epochs", "passes over the data (>= 1)", ParamValidators.gtEq(1));
     batchSize = new IntParam(this, "batchSize", "minibatch size on each worker (>= 1)", ParamValidators.gtEq(1));
-    optimizer = new Param<>(this, "optimizer", "sgd or adam", new Validators.Optimizer());
+    optimizer = new Param<>(this, "optimizer", "optimizer: " + Optimizers.names(), new Validators.Optimizer());
     lr = new DoubleParam(this, "lr", "learning rate (> 0)", ParamValidators.gt(0));
     momentum = new DoubleParam(this, "momentum", "SGD momentum in [0, 1)", ParamValidators.inRange(0, 1, true, false));
     nesterov = new BooleanParam(this, "nesterov", "Nesterov momentum (SGD)");
@@ -370,12 +370,9 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
     return this;
   }
 
-  /** The optimizer the params describe (PyTorch's defaults for Adam's betas and eps). */
+  /** The optimizer the params describe; settings it has no Param for (Adam's betas and eps) take its defaults. */
   OptimizerConfig optimizerConfig() {
-    if (getOptimizer().toLowerCase(Locale.ROOT).equals("adam")) {
-      return OptimizerConfig.adam(getLr(), 0.9, 0.999, 1e-8, getWeightDecay());
-    }
-    return OptimizerConfig.sgd(getLr(), getMomentum(), getNesterov(), getWeightDecay());
+    return Optimizers.get(getOptimizer()).defaults().with(getLr(), getMomentum(), getNesterov(), getWeightDecay());
   }
 
   @Override

@@ -3,6 +3,7 @@ package org.cnnspark.driver.ml;
 import java.io.Serializable;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Shape;
+import org.cnnspark.engine.optim.Optimizers;
 import scala.runtime.AbstractFunction1;
 
 /** Param validators that Spark's ParamValidators lack; Serializable because Params travel with the stages. */
@@ -42,13 +43,13 @@ final class Validators {
     }
   }
 
-  /** sgd or adam. */
+  /** A registered optimizer name. */
   static final class Optimizer extends AbstractFunction1<String, Object> implements Serializable {
     private static final long serialVersionUID = 1L;
 
     @Override
     public Object apply(String s) {
-      return s.equalsIgnoreCase("sgd") || s.equalsIgnoreCase("adam");
+      return Optimizers.find(s).isPresent();
     }
   }
 }

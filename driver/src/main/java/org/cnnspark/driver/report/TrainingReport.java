@@ -23,7 +23,6 @@ import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.engine.Network;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.kernels.JavaGemm;
-import org.cnnspark.engine.optim.OptimizerConfig;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -221,7 +220,7 @@ public final class TrainingReport {
     s.put("parameters", fmt("%,d", (long) net.trainableSize()));
     s.put("classes", model.classNames().isEmpty() ? net.numClasses() + " (unnamed)"
         : net.numClasses() + ": " + String.join(", ", model.classNames()));
-    s.put("optimizer", optimizer(model.optimizer()));
+    s.put("optimizer", model.optimizer().describe());
     // The provenance keys that describe the run, in reading order; the rest follow as they are.
     String[][] known = {{"epochs", "epochs"}, {"batch_size", "batch size"}, {"averaging", "averaging"},
         {"seed", "seed"}, {"shuffle", "shuffle"}, {"partitions", "workers (partitions)"},
@@ -241,13 +240,6 @@ public final class TrainingReport {
     p.remove("test_accuracy");
     s.putAll(p);
     return s;
-  }
-
-  /** An optimizer's settings in one line, as inspect prints them. */
-  public static String optimizer(OptimizerConfig o) {
-    return o.type().equals("adam")
-        ? fmt("adam lr=%s betas=(%s, %s) eps=%s weight_decay=%s", o.lr(), o.beta1(), o.beta2(), o.eps(), o.weightDecay())
-        : fmt("sgd lr=%s momentum=%s nesterov=%s weight_decay=%s", o.lr(), o.momentum(), o.nesterov(), o.weightDecay());
   }
 
   static byte[] lossChart(List<RoundMetrics> rounds) {

@@ -22,14 +22,8 @@ public final class EngineSpec implements Serializable {
   private final int channels;
   private final int height;
   private final int width;
+  /** The optimizer's JSON form. */
   private final String optimizer;
-  private final double lr;
-  private final double momentum;
-  private final boolean nesterov;
-  private final double weightDecay;
-  private final double beta1;
-  private final double beta2;
-  private final double eps;
   private final float[] mean;
   private final float[] std;
   private final int threads;
@@ -42,14 +36,7 @@ public final class EngineSpec implements Serializable {
     this.channels = inputShape.c();
     this.height = inputShape.h();
     this.width = inputShape.w();
-    this.optimizer = opt.type();
-    this.lr = opt.lr();
-    this.momentum = opt.momentum();
-    this.nesterov = opt.nesterov();
-    this.weightDecay = opt.weightDecay();
-    this.beta1 = opt.beta1();
-    this.beta2 = opt.beta2();
-    this.eps = opt.eps();
+    this.optimizer = opt.toJson().toString();
     this.mean = norm.mean() == null ? null : norm.mean().clone();
     this.std = norm.std() == null ? null : norm.std().clone();
     this.threads = threads;
@@ -64,7 +51,7 @@ public final class EngineSpec implements Serializable {
   }
 
   public OptimizerConfig optimizerConfig() {
-    return new OptimizerConfig(optimizer, lr, momentum, nesterov, weightDecay, beta1, beta2, eps);
+    return OptimizerConfig.parse(optimizer);
   }
 
   public Normalization normalization() {
@@ -77,7 +64,7 @@ public final class EngineSpec implements Serializable {
 
   /** Equal keys build interchangeable engines. */
   public String key() {
-    return architecture + '|' + inputShape() + '|' + optimizerConfig() + '|' + Arrays.toString(mean) + '|'
+    return architecture + '|' + inputShape() + '|' + optimizer + '|' + Arrays.toString(mean) + '|'
         + Arrays.toString(std) + '|' + threads;
   }
 

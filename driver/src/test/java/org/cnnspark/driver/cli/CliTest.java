@@ -23,6 +23,8 @@ import org.cnnspark.driver.store.ModelDir;
 import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.io.SafeTensors;
+import org.cnnspark.engine.optim.OptimizerType;
+import org.cnnspark.engine.optim.Optimizers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -242,6 +244,18 @@ public class CliTest {
       assertEquals(0, r.code(), c);
       assertTrue(r.out().contains("Usage: cnn-spark " + c), c + ": " + r.out() + r.err());
     }
+  }
+
+  /** train's help lists every registered optimizer and the defaults of the settings not given. */
+  @Test
+  void trainHelpListsTheOptimizers() {
+    Run r = run("train", "--help");
+    assertEquals(0, r.code(), r.err());
+    for (OptimizerType t : Optimizers.all()) {
+      assertTrue(r.out().contains(t.defaults().describe()), t.name() + " missing in:\n" + r.out());
+    }
+    assertTrue(r.out().contains("--optimizer=NAME") && r.out().contains(Optimizers.all().stream()
+        .map(OptimizerType::name).collect(java.util.stream.Collectors.joining(", "))), r.out());
   }
 
   @Test

@@ -115,7 +115,7 @@ public record ModelFile(ModelSpec spec, Shape inputShape, Normalization normaliz
     Optimizer opt = optimizer.create(net.trainableSize());
     if (optimizerState.length != 0) {
       if (optimizerState.length != opt.stateSize()) {
-        throw bad(source, "holds " + optimizerState.length + " optimizer state values but " + optimizer.type() + " on "
+        throw bad(source, "holds " + optimizerState.length + " optimizer state values but " + optimizer.type().name() + " on "
             + net.trainableSize() + " parameters needs " + opt.stateSize() + "; the file is corrupt");
       }
       opt.setState(optimizerState);
@@ -182,16 +182,9 @@ public record ModelFile(ModelSpec spec, Shape inputShape, Normalization normaliz
     classNames.forEach(cn::add);
     ObjectNode p = h.putObject("provenance");
     new TreeMap<>(provenance).forEach(p::put); // sorted: the same model gives the same bytes
-    ObjectNode o = h.putObject("optimizer");
-    o.put("type", optimizer.type());
-    o.put("lr", optimizer.lr());
-    o.put("momentum", optimizer.momentum());
-    o.put("nesterov", optimizer.nesterov());
-    o.put("weight_decay", optimizer.weightDecay());
-    o.put("beta1", optimizer.beta1());
-    o.put("beta2", optimizer.beta2());
-    o.put("eps", optimizer.eps());
+    ObjectNode o = optimizer.toJson();
     o.put("steps", optimizerSteps);
+    h.set("optimizer", o);
     return h;
   }
 
@@ -276,9 +269,9 @@ public record ModelFile(ModelSpec spec, Shape inputShape, Normalization normaliz
       if (h.has("mean") || h.has("std")) {
         norm = new Normalization(floatArray(required(h, "mean", source)), floatArray(required(h, "std", source)));
       }
-      opt = new OptimizerConfig(required(o, "type", source).asText(), required(o, "lr", source).asDouble(),
-          o.path("momentum").asDouble(0), o.path("nesterov").asBoolean(false), o.path("weight_decay").asDouble(0),
-          o.path("beta1").asDouble(0.9), o.path("beta2").asDouble(0.999), o.path("eps").asDouble(1e-8));
+      required(o, "type", source);
+      required(o, "lr", source);
+      opt = OptimizerConfig.fromJson(o);
     } catch (IllegalArgumentException e) {
       if (e.getMessage().startsWith("model file ")) {
         throw e;

@@ -1,6 +1,7 @@
 package org.cnnspark.engine.optim;
 
 import java.nio.FloatBuffer;
+import org.cnnspark.engine.optim.OptimizerConfig.Setting;
 
 /**
  * torch.optim.Adam (amsgrad off, L2 weight decay): t += 1; g = grad + wd * p;
@@ -9,12 +10,31 @@ import java.nio.FloatBuffer;
  * State layout: m in [0, P), v in [P, 2P). Bias corrections in double, tensors in float, as PyTorch.
  */
 public final class Adam extends Optimizer {
+  /** PyTorch's defaults: lr 0.001, betas (0.9, 0.999), eps 1e-8, no weight decay; two state floats per parameter. */
+  public static final OptimizerType TYPE = new OptimizerType("adam", Setting.LR, Setting.BETAS, Setting.EPS,
+      Setting.WEIGHT_DECAY) {
+    @Override
+    public OptimizerConfig defaults() {
+      return OptimizerConfig.adam(0.001, 0.9, 0.999, 1e-8, 0);
+    }
+
+    @Override
+    public int stateFloatsPerParam(OptimizerConfig config) {
+      return 2;
+    }
+
+    @Override
+    public Optimizer create(OptimizerConfig config, int size) {
+      return new Adam(config, size);
+    }
+  };
+
   private final float[] p = new float[TILE];
   private final float[] g = new float[TILE];
   private final float[] m = new float[TILE];
   private final float[] v = new float[TILE];
 
-  Adam(OptimizerConfig config, int size) {
+  private Adam(OptimizerConfig config, int size) {
     super(config, size);
   }
 

@@ -1,6 +1,7 @@
 package org.cnnspark.engine.optim;
 
 import java.nio.FloatBuffer;
+import org.cnnspark.engine.optim.OptimizerConfig.Setting;
 
 /**
  * torch.optim.SGD (dampening 0): g = grad + wd * p; buf = momentum * buf + g; g = g + momentum * buf
@@ -8,11 +9,30 @@ import java.nio.FloatBuffer;
  * that equals the recurrence from buf = 0, so a zero state means "no history".
  */
 public final class Sgd extends Optimizer {
+  /** Defaults lr 0.01 and momentum 0.9 (PyTorch's is 0); one state float per parameter with momentum, none without. */
+  public static final OptimizerType TYPE = new OptimizerType("sgd", Setting.LR, Setting.MOMENTUM, Setting.NESTEROV,
+      Setting.WEIGHT_DECAY) {
+    @Override
+    public OptimizerConfig defaults() {
+      return OptimizerConfig.sgd(0.01, 0.9, false, 0);
+    }
+
+    @Override
+    public int stateFloatsPerParam(OptimizerConfig config) {
+      return config.momentum() > 0 ? 1 : 0;
+    }
+
+    @Override
+    public Optimizer create(OptimizerConfig config, int size) {
+      return new Sgd(config, size);
+    }
+  };
+
   private final float[] p = new float[TILE];
   private final float[] g = new float[TILE];
   private final float[] m = new float[TILE];
 
-  Sgd(OptimizerConfig config, int size) {
+  private Sgd(OptimizerConfig config, int size) {
     super(config, size);
   }
 

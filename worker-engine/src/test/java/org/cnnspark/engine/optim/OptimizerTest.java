@@ -62,7 +62,7 @@ class OptimizerTest {
         if (c.weightDecay() != 0) {
           g += c.weightDecay() * p[i];
         }
-        if (c.type().equals("sgd")) {
+        if (c.type() == Sgd.TYPE) {
           if (c.momentum() != 0) {
             buf[i] = t == 1 ? g : c.momentum() * buf[i] + g; // dampening 0
             g = c.nesterov() ? g + c.momentum() * buf[i] : buf[i];
@@ -104,7 +104,7 @@ class OptimizerTest {
       expectClose(c + " step " + t + " parameter", ref.p, Buffers.toArray(params, P));
     }
     float[] state = opt.stateArray();
-    if (c.type().equals("adam")) {
+    if (c.type() == Adam.TYPE) {
       expectClose(c + " exp_avg (state [0, P))", ref.m, java.util.Arrays.copyOfRange(state, 0, P));
       expectClose(c + " exp_avg_sq (state [P, 2P))", ref.v, java.util.Arrays.copyOfRange(state, P, 2 * P));
     } else if (c.momentum() > 0) {
@@ -204,7 +204,7 @@ class OptimizerTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = ';', value = {
-      "rmsprop; 0.1; 0; false; unknown optimizer 'rmsprop': use sgd or adam",
+      "rmsprop; 0.1; 0; false; unknown optimizer 'rmsprop': use sgd",
       "sgd; 0; 0; false; learning rate must be > 0",
       "sgd; 0.1; 1; false; momentum must be in [0, 1)",
       "sgd; 0.1; 0; true; Nesterov momentum needs momentum > 0",
@@ -212,7 +212,7 @@ class OptimizerTest {
   })
   void badSettingsAreRefused(String type, double lr, double momentum, boolean nesterov, String message) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new OptimizerConfig(type, lr, momentum, nesterov, 0, 0.9, 0.999, 1e-8));
+        () -> new OptimizerConfig(Optimizers.get(type), lr, momentum, nesterov, 0, 0.9, 0.999, 1e-8));
     assertTrue(e.getMessage().contains(message), e.getMessage());
   }
 
@@ -227,5 +227,45 @@ class OptimizerTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> OptimizerConfig.sgd(0.1, 0.9, false, 0).create(3).setState(new float[2]));
     assertTrue(e.getMessage().contains("optimizer state has 2 floats, expected 3"), e.getMessage());
+  }
+
+  /** The JSON form carries every setting, so a config read back is the one written. */
+  @ParameterizedTest
+  @MethodSource("configs")
+  void jsonFormReadsBackAsTheSameSettings(OptimizerConfig c) {
+    assertEquals(c, OptimizerConfig.fromJson(c.toJson()));
+    assertEquals(c, OptimizerConfig.parse(c.toJson().toString()));
+  }
+
+  /** The text form names the type and the settings it uses, in PyTorch's words. */
+  @Test
+  void textFormListsTheSettingsTheTypeUses() {
+    assertEquals("sgd lr=0.05 momentum=0.9 nesterov=true weight_decay=0.01",
+        OptimizerConfig.sgd(0.05, 0.9, true, 0.01).describe());
+    assertEquals("adam lr=0.003 betas=(0.8, 0.99) eps=1.0E-6 weight_decay=0.05",
+        OptimizerConfig.adam(0.003, 0.8, 0.99, 1e-6, 0.05).describe());
+  }
+
+  /** Settings not given take the type's defaults; given ones the type does not read are left out. */
+  @Test
+  void settingsNotGivenTakeTheTypesDefaults() {
+    assertEquals(OptimizerConfig.sgd(0.01, 0.9, false, 0), Sgd.TYPE.defaults().with(null, null, null, null));
+    assertEquals(OptimizerConfig.sgd(0.1, 0.5, true, 1e-4), Sgd.TYPE.defaults().with(0.1, 0.5, true, 1e-4));
+    assertEquals(OptimizerConfig.adam(0.001, 0.9, 0.999, 1e-8, 0), Adam.TYPE.defaults().with(null, 0.5, true, null));
+    assertEquals(OptimizerConfig.adam(0.02, 0.9, 0.999, 1e-8, 0.1), Adam.TYPE.defaults().with(0.02, null, null, 0.1));
+  }
+
+  /** Every registered type is found by its name in any case, and its defaults describe itself. */
+  @Test
+  void everyRegisteredTypeIsFoundByName() {
+    for (OptimizerType t : Optimizers.all()) {
+      assertEquals(t, Optimizers.get(t.name().toUpperCase(java.util.Locale.ROOT)));
+      assertEquals(t, t.defaults().type());
+      Optimizer opt = t.defaults().create(5);
+      assertEquals(t.defaults().stateFloatsPerParam() * 5, opt.stateSize());
+    }
+    assertEquals(Adam.TYPE, Optimizers.get(" adam "));
+    assertTrue(Optimizers.find("rmsprop").isEmpty());
+    assertEquals("sgd", Optimizers.namesUsing(OptimizerConfig.Setting.NESTEROV));
   }
 }
