@@ -36,6 +36,7 @@ import org.cnnspark.engine.Normalization;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.optim.OptimizerConfig;
+import org.cnnspark.engine.optim.OptimizerType;
 import org.cnnspark.engine.optim.Optimizers;
 import scala.jdk.javaapi.CollectionConverters;
 
@@ -89,10 +90,12 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
     epochs = new IntParam(this, "epochs", "passes over the data (>= 1)", ParamValidators.gtEq(1));
     batchSize = new IntParam(this, "batchSize", "minibatch size on each worker (>= 1)", ParamValidators.gtEq(1));
     optimizer = new Param<>(this, "optimizer", "optimizer: " + Optimizers.names(), new Validators.Optimizer());
-    lr = new DoubleParam(this, "lr", "learning rate (> 0)", ParamValidators.gt(0));
-    momentum = new DoubleParam(this, "momentum", "SGD momentum in [0, 1)", ParamValidators.inRange(0, 1, true, false));
-    nesterov = new BooleanParam(this, "nesterov", "Nesterov momentum (SGD)");
-    weightDecay = new DoubleParam(this, "weightDecay", "L2 weight decay, PyTorch's rule (>= 0)", ParamValidators.gtEq(0));
+    lr = new DoubleParam(this, "lr", "learning rate (> 0); unset = the optimizer's default", ParamValidators.gt(0));
+    momentum = new DoubleParam(this, "momentum", "momentum in [0, 1), for an optimizer that reads it; unset = the "
+        + "optimizer's default", ParamValidators.inRange(0, 1, true, false));
+    nesterov = new BooleanParam(this, "nesterov", "Nesterov momentum, for an optimizer that reads it");
+    weightDecay = new DoubleParam(this, "weightDecay", "weight decay (>= 0), by the optimizer's rule (PyTorch's); unset = "
+        + "the optimizer's default", ParamValidators.gtEq(0));
     roundsPerEpoch = new IntParam(this, "roundsPerEpoch",
         "parameter averages per epoch (>= 1); each round trains 1/K of every partition's minibatches", ParamValidators.gtEq(1));
     resetOptimizerState = new BooleanParam(this, "resetOptimizerState",
@@ -108,7 +111,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
     probabilityCol = new Param<>(this, "probabilityCol", "column for the class probabilities (ml Vector)");
     rawPredictionCol = new Param<>(this, "rawPredictionCol", "column for the logits (ml Vector)");
     List<ParamPair<?>> defaults = List.of(architecture.w("tutorial-cnn"), inputShape.w(""), epochs.w(5), batchSize.w(64),
-        optimizer.w("sgd"), lr.w(0.01), momentum.w(0.9), nesterov.w(false), weightDecay.w(0.0), roundsPerEpoch.w(1),
+        optimizer.w("sgd"), nesterov.w(false), roundsPerEpoch.w(1),
         resetOptimizerState.w(false), shuffle.w(true), seed.w(1L), numWorkers.w(0), featuresCol.w("features"),
         labelCol.w("label"), predictionCol.w("prediction"), probabilityCol.w("probability"),
         rawPredictionCol.w("rawPrediction"));
@@ -218,20 +221,23 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
     return getOrDefault(optimizer);
   }
 
+  /** The learning rate set, else the optimizer's default. */
   public double getLr() {
-    return (Double) getOrDefault(lr);
+    return isSet(lr) ? (Double) $(lr) : optimizerType().defaults().lr();
   }
 
+  /** The momentum set, else the optimizer's default (0 for one without momentum). */
   public double getMomentum() {
-    return (Double) getOrDefault(momentum);
+    return isSet(momentum) ? (Double) $(momentum) : optimizerType().defaults().momentum();
   }
 
   public boolean getNesterov() {
     return (Boolean) getOrDefault(nesterov);
   }
 
+  /** The weight decay set, else the optimizer's default. */
   public double getWeightDecay() {
-    return (Double) getOrDefault(weightDecay);
+    return isSet(weightDecay) ? (Double) $(weightDecay) : optimizerType().defaults().weightDecay();
   }
 
   public int getRoundsPerEpoch() {
@@ -370,9 +376,20 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
     return this;
   }
 
-  /** The optimizer the params describe; settings it has no Param for (Adam's betas and eps) take its defaults. */
+  /**
+   * The optimizer the params describe: those set over the type's defaults (as the command line
+   * does); settings without a Param (Adam's betas and eps) keep the defaults.
+   */
   OptimizerConfig optimizerConfig() {
-    return Optimizers.get(getOptimizer()).defaults().with(getLr(), getMomentum(), getNesterov(), getWeightDecay());
+    return optimizerType().defaults().with(given(lr), given(momentum), getNesterov(), given(weightDecay));
+  }
+
+  private OptimizerType optimizerType() {
+    return Optimizers.get(getOptimizer());
+  }
+
+  private Double given(DoubleParam p) {
+    return isSet(p) ? (Double) $(p) : null;
   }
 
   @Override

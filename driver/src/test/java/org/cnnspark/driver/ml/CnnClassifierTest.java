@@ -32,6 +32,10 @@ import org.cnnspark.driver.train.DistributedTrainer;
 import org.cnnspark.driver.train.EngineSpec;
 import org.cnnspark.driver.train.TrainConfig;
 import org.cnnspark.engine.io.ModelFile;
+import org.cnnspark.engine.optim.Adam;
+import org.cnnspark.engine.optim.OptimizerConfig;
+import org.cnnspark.engine.optim.OptimizerType;
+import org.cnnspark.engine.optim.Optimizers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -162,6 +166,23 @@ class CnnClassifierTest {
     assertEquals("adam", est.getOptimizer());
     assertEquals(ARCH, est.getArchitecture());
     assertEquals(3L, est.getSeed());
+    assertEquals(OptimizerConfig.adam(0.05, 0.9, 0.999, 1e-8, 0), est.optimizerConfig(), "lr set, the rest Adam's defaults");
+    String unsetPath = dir.resolve("estimator-unset").toString();
+    new CnnClassifier().setOptimizer("adam").write().overwrite().save(unsetPath);
+    assertEquals(Adam.TYPE.defaults(), CnnClassifier.load(unsetPath).optimizerConfig(), "unset stays unset when loaded");
+  }
+
+  /** Settings not set take the optimizer's defaults, as on the command line; those set win. */
+  @Test
+  void unsetOptimizerSettingsTakeTheOptimizersDefaults() {
+    for (OptimizerType t : Optimizers.all()) {
+      CnnClassifier c = new CnnClassifier().setOptimizer(t.name());
+      assertEquals(t.defaults(), c.optimizerConfig(), t.name());
+      assertEquals(t.defaults().lr(), c.getLr(), t.name());
+      assertEquals(t.defaults().weightDecay(), c.getWeightDecay(), t.name());
+    }
+    assertEquals(OptimizerConfig.sgd(0.2, 0.5, true, 1e-3), new CnnClassifier().setLr(0.2).setMomentum(0.5)
+        .setNesterov(true).setWeightDecay(1e-3).optimizerConfig());
   }
 
   @Test
