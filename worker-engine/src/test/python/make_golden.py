@@ -2,12 +2,16 @@
 """Writes the PyTorch reference files the engine's GoldenTest compares against. Run by hand:
 
     LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 \
-        worker-engine/src/test/python/make_golden.py
+        worker-engine/src/test/python/make_golden.py [CASE...]
 
-(Debian: apt-get install python3-torch libopenblas0-openmp). Each case is one safetensors file in
-src/test/resources/golden/ holding: x, labels, init.<param>, probs, loss, grad.<param>, the
-running statistics after one training forward (after.<buffer>, training-mode cases), and the
-parameters after 3 optimizer steps on the same batch for each optimizer setting, <opt>.<param>.
+writes every case, or the named ones (Debian: apt-get install python3-torch libopenblas0-openmp).
+Each case is one safetensors file in src/test/resources/golden/ holding: x, labels,
+init.<param>, probs, loss, grad.<param>, the running statistics after one training forward
+(after.<buffer>, training-mode cases), and the parameters after 3 optimizer steps on the same
+batch for each optimizer setting, <opt>.<param> (SGD's and Adam's in the first four cases,
+AdamW's in the adamw case). The tutorial files' last bits depend on the CPU PyTorch ran on (its
+OpenBLAS kernels), so adamw.safetensors was added with `make_golden.py adamw`, leaving the
+others as they were written.
 The module names follow the engine's naming (conv1, bn1, fc1, ...), so state_dict keys match.
 The tutorial CNN is the repository's one PyTorch definition of it, bench/peers/tutorial_cnn.py;
 other architectures are built here from the engine's spec string.
@@ -42,6 +46,12 @@ OPTIMIZERS = {
     "sgd_nesterov_wd": lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4),
     "adam": lambda p: torch.optim.Adam(p, lr=1e-3),
     "adam_wd": lambda p: torch.optim.Adam(p, lr=1e-3, weight_decay=1e-2),
+}
+
+# AdamW has its own file, so that adding it left the files above as they were
+ADAMW = {
+    "adamw": lambda p: torch.optim.AdamW(p),  # PyTorch's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, wd 1e-2
+    "adamw_settings": lambda p: torch.optim.AdamW(p, lr=3e-3, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
 }
 
 
@@ -138,7 +148,7 @@ def check(weights_path, input_path):
     print(json.dumps({"probs": probs.flatten().tolist(), "counters": counters}))
 
 
-def case(name, spec, shape, n, train_mode, seed):
+def case(name, spec, shape, n, train_mode, seed, optimizers=OPTIMIZERS):
     torch.manual_seed(seed)
     model = pytorch_model(spec, *shape)
     for m in model.modules():
@@ -161,7 +171,7 @@ def case(name, spec, shape, n, train_mode, seed):
         out.update({"after." + k: v.clone() for k, v in model.state_dict().items()
                     if "running" in k or "num_batches" in k})
     # every tensor above is a copy: the optimizer runs below update parameters and grads in place
-    for opt_name, make in OPTIMIZERS.items():
+    for opt_name, make in optimizers.items():
         model.load_state_dict(init)
         opt = make(model.parameters())
         for _ in range(3):
@@ -175,16 +185,27 @@ def case(name, spec, shape, n, train_mode, seed):
     print("wrote", name, "loss", float(loss))
 
 
+# name -> the arguments of case() after the name
+CASES = {
+    "tutorial_1x28x28": (TUTORIAL, (1, 28, 28), 5, True, 1),
+    "tutorial_3x32x32": (TUTORIAL, (3, 32, 32), 3, True, 2),
+    # batch-norm and dropout in eval mode. The convolutions before batch-norm have no bias: its
+    # gradient is zero up to rounding noise, which Adam would amplify into noise-sized steps.
+    "bn_dropout_eval": ("conv(8,3,pad=1,bias=false) batchnorm relu maxpool(2) flatten dropout(0.5) dense(10)",
+                        (2, 12, 10), 4, False, 3),
+    # batch-norm in training mode: batch statistics and the running-statistics update
+    "bn_train": ("conv(6,3,pad=1,bias=false) batchnorm relu maxpool(2) flatten dense(10)", (1, 10, 14), 6, True, 4),
+    # AdamW on a small network with every kind of trainable tensor (conv with and without bias,
+    # batch-norm, linear): it decays all of them, as PyTorch's single parameter group does
+    "adamw": ("conv(6,3,pad=1) relu maxpool(2) conv(8,3,pad=1,bias=false) batchnorm relu flatten dense(10)",
+              (2, 10, 12), 5, True, 5, ADAMW),
+}
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--check"]:
         check(sys.argv[2], sys.argv[3])
         sys.exit(0)
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
-    case("tutorial_1x28x28", TUTORIAL, (1, 28, 28), 5, True, 1)
-    case("tutorial_3x32x32", TUTORIAL, (3, 32, 32), 3, True, 2)
-    # batch-norm and dropout in eval mode. The convolutions before batch-norm have no bias: its
-    # gradient is zero up to rounding noise, which Adam would amplify into noise-sized steps.
-    case("bn_dropout_eval", "conv(8,3,pad=1,bias=false) batchnorm relu maxpool(2) flatten dropout(0.5) dense(10)", (2, 12, 10), 4, False, 3)
-    # batch-norm in training mode: batch statistics and the running-statistics update
-    case("bn_train", "conv(6,3,pad=1,bias=false) batchnorm relu maxpool(2) flatten dense(10)", (1, 10, 14), 6, True, 4)
+    for name in sys.argv[1:] or CASES:
+        case(name, *CASES[name])

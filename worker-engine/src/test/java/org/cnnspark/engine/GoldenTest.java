@@ -16,8 +16,10 @@ import org.cnnspark.engine.io.StateDict;
 import org.cnnspark.engine.kernels.Gemm;
 import org.cnnspark.engine.kernels.Kernels;
 import org.cnnspark.engine.optim.Adam;
+import org.cnnspark.engine.optim.AdamW;
 import org.cnnspark.engine.optim.Optimizer;
 import org.cnnspark.engine.optim.OptimizerConfig;
+import org.cnnspark.engine.optim.Sgd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -47,24 +49,32 @@ class GoldenTest {
   static final double UPDATE_TOL = 1e-3;
   static final double ADAM_CONDITION = 1e-3;
 
-  record Case(String file, String spec, String shape, boolean train) {}
+  /** A golden file and the optimizer settings it holds weights for, by the prefix of their tensors. */
+  record Case(String file, String spec, String shape, boolean train, Map<String, OptimizerConfig> optimizers) {}
 
-  static final Case[] CASES = {
-      new Case("tutorial_1x28x28", ModelSpec.TUTORIAL_CNN, "1x28x28", true),
-      new Case("tutorial_3x32x32", ModelSpec.TUTORIAL_CNN, "3x32x32", true),
-      new Case("bn_dropout_eval", "conv(8,3,pad=1,bias=false) batchnorm relu maxpool(2) flatten dropout(0.5) dense(10)", "2x12x10", false),
-      new Case("bn_train", "conv(6,3,pad=1,bias=false) batchnorm relu maxpool(2) flatten dense(10)", "1x10x14", true),
-  };
-
-  /** The settings make_golden.py runs, by the prefix of their tensors in the golden files. */
+  /** The settings make_golden.py runs in the SGD and Adam files. */
   static final Map<String, OptimizerConfig> OPTIMIZERS = new LinkedHashMap<>();
+  /** The settings of the AdamW file: PyTorch's defaults, then every setting changed. */
+  static final Map<String, OptimizerConfig> ADAMW = new LinkedHashMap<>();
 
   static {
     OPTIMIZERS.put("sgd", OptimizerConfig.sgd(0.01, 0.9, false, 0));
     OPTIMIZERS.put("sgd_nesterov_wd", OptimizerConfig.sgd(0.01, 0.9, true, 5e-4));
     OPTIMIZERS.put("adam", OptimizerConfig.adam(1e-3, 0.9, 0.999, 1e-8, 0));
     OPTIMIZERS.put("adam_wd", OptimizerConfig.adam(1e-3, 0.9, 0.999, 1e-8, 1e-2));
+    ADAMW.put("adamw", AdamW.TYPE.defaults());
+    ADAMW.put("adamw_settings", OptimizerConfig.adamw(3e-3, 0.8, 0.99, 1e-6, 0.1));
   }
+
+  static final Case[] CASES = {
+      new Case("tutorial_1x28x28", ModelSpec.TUTORIAL_CNN, "1x28x28", true, OPTIMIZERS),
+      new Case("tutorial_3x32x32", ModelSpec.TUTORIAL_CNN, "3x32x32", true, OPTIMIZERS),
+      new Case("bn_dropout_eval", "conv(8,3,pad=1,bias=false) batchnorm relu maxpool(2) flatten dropout(0.5) dense(10)", "2x12x10", false,
+          OPTIMIZERS),
+      new Case("bn_train", "conv(6,3,pad=1,bias=false) batchnorm relu maxpool(2) flatten dense(10)", "1x10x14", true, OPTIMIZERS),
+      new Case("adamw", "conv(6,3,pad=1) relu maxpool(2) conv(8,3,pad=1,bias=false) batchnorm relu flatten dense(10)", "2x10x12",
+          true, ADAMW),
+  };
 
   static Stream<Arguments> cases() {
     Stream.Builder<Arguments> b = Stream.builder();
@@ -162,7 +172,7 @@ class GoldenTest {
     void checkOptimizerSteps() {
       int k = net.numClasses();
       FloatBuffer dLogits = Buffers.allocate((long) n * k);
-      for (Map.Entry<String, OptimizerConfig> o : OPTIMIZERS.entrySet()) {
+      for (Map.Entry<String, OptimizerConfig> o : c.optimizers().entrySet()) {
         StateDict.load(net, init, c.file());
         Optimizer opt = o.getValue().create(net.trainableSize());
         for (int step = 0; step < 3; step++) {
@@ -178,7 +188,7 @@ class GoldenTest {
 
     /** Weights after the 3 steps of setting {@code opt}: absolute, and the update relative. */
     void checkWeights(String opt) {
-      OptimizerConfig config = OPTIMIZERS.get(opt);
+      OptimizerConfig config = c.optimizers().get(opt);
       Map<String, Tensor> after = withPrefix(g, opt + ".");
       assertEquals(trainableTensors(), after.size(), c.file() + " " + opt + ": every trainable tensor has golden weights");
       after.forEach((name, t) -> {
@@ -186,8 +196,9 @@ class GoldenTest {
         String what = c.file() + " " + opt + "." + name;
         assertAbs(what, t.data(), ours, WEIGHT_TOL);
         float[] start = init.get(name).data();
-        boolean[] compared = config.type() == Adam.TYPE
-            ? wellConditioned(g.get("grad." + name).data(), start, (float) config.weightDecay()) : null;
+        // Adam adds weight decay to the gradient it normalises; AdamW keeps it out
+        boolean[] compared = config.type() == Sgd.TYPE ? null
+            : wellConditioned(g.get("grad." + name).data(), start, config.type() == Adam.TYPE ? (float) config.weightDecay() : 0);
         assertScaled(what + " update", minus(t.data(), start), minus(ours, start), UPDATE_TOL, compared);
       });
     }

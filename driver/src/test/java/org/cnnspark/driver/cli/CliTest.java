@@ -23,6 +23,7 @@ import org.cnnspark.driver.store.ModelDir;
 import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.io.SafeTensors;
+import org.cnnspark.engine.optim.OptimizerConfig;
 import org.cnnspark.engine.optim.OptimizerType;
 import org.cnnspark.engine.optim.Optimizers;
 import org.junit.jupiter.api.AfterAll;
@@ -256,6 +257,22 @@ public class CliTest {
     }
     assertTrue(r.out().contains("--optimizer=NAME") && r.out().contains(Optimizers.all().stream()
         .map(OptimizerType::name).collect(java.util.stream.Collectors.joining(", "))), r.out());
+  }
+
+  /** --optimizer adamw without --lr or --weight-decay trains with PyTorch's AdamW defaults and keeps its moments. */
+  @Test
+  void adamwTrainsWithPyTorchsDefaults() throws IOException {
+    Path out = dir.resolve("adamw");
+    Run r = run("train", "--data", trainImages.toString(), "--arch", SMALL_ARCH, "--workers", "2", "--batch-size", "32",
+        "--epochs", "1", "--optimizer", "adamw", "--out", out.toString());
+    assertEquals(0, r.code(), r.err());
+    ModelFile m = readModel(out);
+    assertEquals(OptimizerConfig.adamw(0.001, 0.9, 0.999, 1e-8, 0.01), m.optimizer());
+    assertEquals(2L * m.network(new org.cnnspark.engine.kernels.JavaGemm(), "adamw").trainableSize(),
+        m.optimizerState().length);
+    Run inspect = run("inspect", "--model", out.toString());
+    assertTrue(inspect.out().contains("optimizer: adamw lr=0.001 betas=(0.9, 0.999) eps=1.0E-8 weight_decay=0.01"),
+        inspect.out());
   }
 
   @Test

@@ -8,8 +8,9 @@ import org.cnnspark.engine.optim.OptimizerConfig.Setting;
  * m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  * p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
  * State layout: m in [0, P), v in [P, 2P). Bias corrections in double, tensors in float, as PyTorch.
+ * {@link AdamW} changes where the weight decay goes, through {@link #gradientDecay} and {@link #decayWeights}.
  */
-public final class Adam extends Optimizer {
+public class Adam extends Optimizer {
   /** PyTorch's defaults: lr 0.001, betas (0.9, 0.999), eps 1e-8, no weight decay; two state floats per parameter. */
   public static final OptimizerType TYPE = new OptimizerType("adam", Setting.LR, Setting.BETAS, Setting.EPS,
       Setting.WEIGHT_DECAY) {
@@ -34,9 +35,17 @@ public final class Adam extends Optimizer {
   private final float[] m = new float[TILE];
   private final float[] v = new float[TILE];
 
-  private Adam(OptimizerConfig config, int size) {
+  protected Adam(OptimizerConfig config, int size) {
     super(config, size);
   }
+
+  /** The weight decay added to the gradient: Adam's L2 rule. */
+  protected float gradientDecay() {
+    return (float) config.weightDecay();
+  }
+
+  /** Applied to a tile of parameters before its update; Adam has nothing to do here. */
+  protected void decayWeights(float[] params, int n) {}
 
   @Override
   public void step(FloatBuffer params, FloatBuffer grads) {
@@ -45,7 +54,7 @@ public final class Adam extends Optimizer {
     float b2 = (float) config.beta2();
     float a1 = (float) (1 - config.beta1());
     float a2 = (float) (1 - config.beta2());
-    float wd = (float) config.weightDecay();
+    float wd = gradientDecay();
     float eps = (float) config.eps();
     double bc1 = 1 - Math.pow(config.beta1(), steps);
     float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(config.beta2(), steps));
@@ -53,6 +62,7 @@ public final class Adam extends Optimizer {
     for (int off = 0; off < size; off += TILE) {
       int n = Math.min(TILE, size - off);
       params.get(off, p, 0, n);
+      decayWeights(p, n);
       grads.get(off, g, 0, n);
       state.get(off, m, 0, n);
       state.get(size + off, v, 0, n);

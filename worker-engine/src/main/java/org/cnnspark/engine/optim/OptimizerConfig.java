@@ -47,6 +47,11 @@ public record OptimizerConfig(OptimizerType type, double lr, double momentum, bo
     return new OptimizerConfig(Adam.TYPE, lr, 0, false, weightDecay, beta1, beta2, eps);
   }
 
+  /** torch.optim.AdamW: weight decay applied to the weights apart from the gradient. */
+  public static OptimizerConfig adamw(double lr, double beta1, double beta2, double eps, double weightDecay) {
+    return new OptimizerConfig(AdamW.TYPE, lr, 0, false, weightDecay, beta1, beta2, eps);
+  }
+
   /**
    * These settings with those a user gave in place (null = not given) where the type uses them;
    * called on {@code type.defaults()}, it is what a command line or an Estimator asks for.

@@ -8,7 +8,7 @@ import org.cnnspark.engine.optim.OptimizerConfig.Setting;
 
 /** The optimizer types by name: the one list a new type is added to. */
 public final class Optimizers {
-  private static final List<OptimizerType> TYPES = List.of(Sgd.TYPE, Adam.TYPE);
+  private static final List<OptimizerType> TYPES = List.of(Sgd.TYPE, Adam.TYPE, AdamW.TYPE);
 
   private Optimizers() {}
 

@@ -16,8 +16,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * SGD and Adam against PyTorch's documented update rules, written out here in double precision
- * (torch.optim.SGD and torch.optim.Adam pseudo-code), over 10 steps on random vectors longer than
+ * SGD, Adam and AdamW against PyTorch's documented update rules, written out here in double
+ * precision (torch.optim.SGD, Adam and AdamW pseudo-code), over 10 steps on random vectors longer than
  * the optimizers' 4096-float tiles. The float implementation may differ from the double one by
  * rounding only (2e-6 relative), while any wrong term moves a step of lr * |g|, 1e-3 or more.
  */
@@ -35,7 +35,10 @@ class OptimizerTest {
         OptimizerConfig.sgd(0.02, 0.5, true, 0.05),
         OptimizerConfig.adam(0.01, 0.9, 0.999, 1e-8, 0),
         OptimizerConfig.adam(0.003, 0.8, 0.99, 1e-6, 0.05),
-        OptimizerConfig.adam(0.1, 0.0, 0.5, 1e-3, 0));
+        OptimizerConfig.adam(0.1, 0.0, 0.5, 1e-3, 0),
+        AdamW.TYPE.defaults(),
+        OptimizerConfig.adamw(0.01, 0.8, 0.99, 1e-6, 0.1),
+        OptimizerConfig.adamw(0.003, 0.9, 0.999, 1e-8, 0));
   }
 
   /** PyTorch's rules in double; state arrays as PyTorch keeps them (momentum_buffer, exp_avg, exp_avg_sq). */
@@ -59,7 +62,9 @@ class OptimizerTest {
       t++;
       for (int i = 0; i < p.length; i++) {
         double g = grad[i];
-        if (c.weightDecay() != 0) {
+        if (c.type() == AdamW.TYPE) {
+          p[i] *= 1 - c.lr() * c.weightDecay(); // decoupled: the gradient is left alone
+        } else if (c.weightDecay() != 0) {
           g += c.weightDecay() * p[i];
         }
         if (c.type() == Sgd.TYPE) {
@@ -104,7 +109,7 @@ class OptimizerTest {
       expectClose(c + " step " + t + " parameter", ref.p, Buffers.toArray(params, P));
     }
     float[] state = opt.stateArray();
-    if (c.type() == Adam.TYPE) {
+    if (c.stateFloatsPerParam() == 2) {
       expectClose(c + " exp_avg (state [0, P))", ref.m, java.util.Arrays.copyOfRange(state, 0, P));
       expectClose(c + " exp_avg_sq (state [P, 2P))", ref.v, java.util.Arrays.copyOfRange(state, P, 2 * P));
     } else if (c.momentum() > 0) {
@@ -144,6 +149,30 @@ class OptimizerTest {
     assertEquals(-0.01f, p.get(0), 1e-6);
     assertEquals(0.01f, p.get(1), 1e-6);
     assertEquals(-0.01f, p.get(2), 1e-6);
+  }
+
+  /**
+   * AdamW's decay bypasses the moments: with a zero gradient its first step only shrinks the
+   * weights by lr * wd, while Adam's L2 decay goes through them and moves every weight by about lr.
+   */
+  @Test
+  void adamwDecaysTheWeightsApartFromTheGradient() {
+    FloatBuffer w = Buffers.of(4f, -8f);
+    OptimizerConfig.adamw(0.1, 0.9, 0.999, 1e-8, 0.5).create(2).step(w, Buffers.of(0f, 0f));
+    assertEquals(4f * 0.95f, w.get(0), 1e-6);
+    assertEquals(-8f * 0.95f, w.get(1), 1e-6);
+    FloatBuffer a = Buffers.of(4f, -8f);
+    OptimizerConfig.adam(0.1, 0.9, 0.999, 1e-8, 0.5).create(2).step(a, Buffers.of(0f, 0f));
+    assertEquals(3.9f, a.get(0), 1e-6);
+    assertEquals(-7.9f, a.get(1), 1e-6);
+  }
+
+  /** PyTorch's AdamW defaults, which the command line and the Estimator use when nothing is given. */
+  @Test
+  void adamwDefaultsArePyTorchs() {
+    assertEquals(OptimizerConfig.adamw(0.001, 0.9, 0.999, 1e-8, 0.01), Optimizers.get("adamw").defaults());
+    assertEquals("adamw lr=0.001 betas=(0.9, 0.999) eps=1.0E-8 weight_decay=0.01", AdamW.TYPE.defaults().describe());
+    assertEquals(2, AdamW.TYPE.defaults().stateFloatsPerParam());
   }
 
   /** Saving state and step count and loading them into a fresh optimizer continues the same run, bit for bit. */
