@@ -1,5 +1,8 @@
 package org.cnnspark.driver.cli;
 
+import java.util.Iterator;
+import org.cnnspark.driver.data.DataFormat;
+import org.cnnspark.driver.data.DataFormats;
 import org.cnnspark.driver.data.DataOptions;
 import org.cnnspark.engine.Shape;
 import picocli.CommandLine.Option;
@@ -15,7 +18,8 @@ public final class DataArgs {
       description = "IDX labels file (default: the sibling of --data with labels-idx1 in place of images-idx3).")
   String labels;
 
-  @Option(names = "--format", paramLabel = "FORMAT", description = "idx, cifar, images or parquet (default: detected from the path).")
+  @Option(names = "--format", paramLabel = "FORMAT", completionCandidates = FormatNames.class,
+      description = "${COMPLETION-CANDIDATES} (default: detected from the path).")
   String format;
 
   @Option(names = "--image-col", paramLabel = "NAME", description = "Image column of a Parquet table (default: image).")
@@ -45,5 +49,13 @@ public final class DataArgs {
       o = o.withInputShape(shape, resize);
     }
     return o;
+  }
+
+  /** The registered data format names, for --format's help. */
+  static final class FormatNames implements Iterable<String> {
+    @Override
+    public Iterator<String> iterator() {
+      return DataFormats.all().stream().map(DataFormat::name).iterator();
+    }
   }
 }

@@ -10,6 +10,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
 import org.cnnspark.engine.Shape;
 
 /**
@@ -26,6 +27,19 @@ final class CifarSource extends PlannedSource {
   static final int CLASSES = 10;
   static final Shape SHAPE = new Shape(3, 32, 32);
   static final int RECORD = 1 + 3 * 32 * 32;
+
+  /** Files named *.bin, and directories holding them. */
+  static final DataFormat FORMAT = new DataFormat("cifar") {
+    @Override
+    public boolean matchesName(String fileName) {
+      return fileName.endsWith(".bin");
+    }
+
+    @Override
+    public LoadedData load(SparkSession spark, DataOptions options) {
+      return Datasets.loadPlanned(spark, options, this, CifarSource::plan);
+    }
+  };
 
   private CifarSource(Target target, Broadcast<byte[]> conf) {
     super(target, conf);

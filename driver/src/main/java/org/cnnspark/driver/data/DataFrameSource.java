@@ -1,6 +1,7 @@
 package org.cnnspark.driver.data;
 
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -12,6 +13,7 @@ import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.DataType;
@@ -33,6 +35,31 @@ import scala.Tuple2;
 final class DataFrameSource implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(DataFrameSource.class);
+
+  /** Parquet tables: files named *.parquet or starting with PAR1, and directories holding them; read by Spark. */
+  static final DataFormat PARQUET = new DataFormat("parquet") {
+    @Override
+    public boolean matchesName(String fileName) {
+      return fileName.endsWith(".parquet");
+    }
+
+    @Override
+    public boolean matchesContent(byte[] head) {
+      return new String(head, StandardCharsets.US_ASCII).equals("PAR1");
+    }
+
+    @Override
+    public LoadedData load(SparkSession spark, DataOptions options) {
+      Dataset<Row> df;
+      try {
+        df = spark.read().parquet(options.path());
+      } catch (RuntimeException e) {
+        throw new DataException("cannot read Parquet table " + options.path() + ": " + Datasets.firstLine(e.getMessage()),
+            e);
+      }
+      return DataFrameSource.load(df, options);
+    }
+  };
 
   enum Kind { STRUCT, ENCODED, VECTOR, ARRAY }
 

@@ -1,7 +1,6 @@
 package org.cnnspark.driver.data;
 
 import java.util.List;
-import java.util.Locale;
 import org.cnnspark.engine.Shape;
 
 /**
@@ -12,7 +11,7 @@ import org.cnnspark.engine.Shape;
  *     {@link Datasets#fromDataFrame} only a name used in messages (may be null)
  * @param labelsPath IDX labels file; null = the images file name with {@code labels-idx1} in place
  *     of {@code images-idx3}
- * @param format idx, cifar, images or parquet; null = detect from the path
+ * @param format a {@link DataFormats} name (idx, cifar, images, parquet, ...); null = detect from the path
  * @param inputShape the shape the model wants; null = take it from the data
  * @param resize when the data's shape differs from inputShape: true = convert (bilinear resize,
  *     gray <-> RGB), false = fail with a message
@@ -33,15 +32,9 @@ public record DataOptions(String path, String labelsPath, String format, Shape i
     int partitions, String imageCol, String labelCol, List<String> classNames, boolean skipBadRecords,
     int numClasses, boolean labelsOptional) {
 
-  public static final List<String> FORMATS = List.of("idx", "cifar", "images", "parquet");
-
   public DataOptions {
     if (format != null) {
-      format = format.trim().toLowerCase(Locale.ROOT);
-      if (!FORMATS.contains(format)) {
-        throw new DataException("unknown data format '" + format + "': use one of " + String.join(", ", FORMATS)
-            + " (or leave it out to detect it from the path)");
-      }
+      format = DataFormats.get(format).name();
     }
     if (partitions < 1) {
       throw new DataException("the number of partitions (workers) must be at least 1, got " + partitions);

@@ -2,11 +2,11 @@ package org.cnnspark.driver.data;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
@@ -73,27 +73,22 @@ public final class Datasets {
     if (options.path() == null || options.path().isBlank()) {
       throw new DataException("no data path given: pass --data PATH");
     }
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    DataFormat format = options.format() != null ? DataFormats.get(options.format()) : detect(options.path(), hadoop);
+    return format.load(spark, options);
+  }
+
+  /** How a {@link PlannedSource} format finds its records: on the driver, from headers and listings. */
+  interface Planner {
+    PlannedSource.Plan plan(DataOptions options, Configuration hadoop, Broadcast<byte[]> conf);
+  }
+
+  /** Loads a format whose records are planned on the driver and decoded by the executors. */
+  static LoadedData loadPlanned(SparkSession spark, DataOptions options, DataFormat format, Planner planner) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Configuration hadoop = jsc.hadoopConfiguration();
-    String format = options.format() != null ? options.format() : detect(options.path(), hadoop);
-    if (format.equals("parquet")) {
-      Dataset<Row> df;
-      try {
-        df = spark.read().parquet(options.path());
-      } catch (RuntimeException e) {
-        throw new DataException("cannot read Parquet table " + options.path() + ": " + firstLine(e.getMessage()), e);
-      }
-      return fromDataFrame(df, options);
-    }
-    Broadcast<byte[]> conf = HadoopFiles.broadcastConf(jsc);
-    PlannedSource.Plan plan = switch (format) {
-      case "idx" -> IdxSource.plan(options, hadoop, conf);
-      case "cifar" -> CifarSource.plan(options, hadoop, conf);
-      case "images" -> ImageFolderSource.plan(options, hadoop, conf);
-      default -> throw new IllegalStateException(format);
-    };
     // The broadcast stays: a lost cached partition is decoded again from the files.
-    return runPlanned(jsc, plan, options, format);
+    PlannedSource.Plan plan = planner.plan(options, jsc.hadoopConfiguration(), HadoopFiles.broadcastConf(jsc));
+    return runPlanned(jsc, plan, options, format.name());
   }
 
   /**
@@ -107,8 +102,8 @@ public final class Datasets {
     return DataFrameSource.load(df, options);
   }
 
-  /** Format from the path: names first (IDX, .bin, .parquet), then the first bytes of a file. */
-  static String detect(String path, Configuration hadoop) {
+  /** Format from the path: file names first, then the first bytes of a file, then sub-folders (see {@link DataFormat}). */
+  static DataFormat detect(String path, Configuration hadoop) {
     Path p = new Path(path);
     FileStatus status;
     if (InputFiles.isGlob(path)) {
@@ -120,63 +115,51 @@ public final class Datasets {
     } else {
       status = InputFiles.status(p, hadoop, "data path");
     }
-    String format = status.isDirectory() ? detectDirectory(status.getPath(), hadoop) : detectFile(status, hadoop);
+    DataFormat format = status.isDirectory() ? detectDirectory(status.getPath(), hadoop) : detectFile(status, hadoop);
     LOG.info("data format of {}: {} (pass --format to choose it)", path, format);
     return format;
   }
 
-  private static String detectDirectory(Path dir, Configuration hadoop) {
+  private static DataFormat detectDirectory(Path dir, Configuration hadoop) {
     List<FileStatus> entries = InputFiles.list(dir, hadoop);
-    boolean folders = false;
     for (FileStatus s : entries) {
-      String name = s.getPath().getName();
-      if (s.isFile() && name.endsWith(".parquet")) {
-        return "parquet";
+      Optional<DataFormat> byName = s.isFile() ? byName(s.getPath().getName()) : Optional.empty();
+      if (byName.isPresent()) {
+        return byName.get();
       }
-      if (s.isFile() && name.endsWith(".bin")) {
-        return "cifar";
-      }
-      if (s.isFile() && name.contains("images-idx3")) {
-        throw new DataException(dir + " is a directory of IDX files: --data names the images file itself, e.g. "
-            + s.getPath());
-      }
-      folders |= s.isDirectory();
     }
-    if (folders) {
-      return "images";
+    Optional<DataFormat> folders = DataFormats.all().stream().filter(DataFormat::matchesFolders).findFirst();
+    if (folders.isPresent() && entries.stream().anyMatch(FileStatus::isDirectory)) {
+      return folders.get();
     }
-    throw new DataException("cannot tell the format of directory " + dir + " (no class sub-folders, .bin or "
-        + ".parquet files): pass --format idx|cifar|images|parquet");
+    throw new DataException("cannot tell the format of directory " + dir + " (no file or sub-folder of a known "
+        + "format): pass --format " + DataFormats.names("|"));
   }
 
-  private static String detectFile(FileStatus status, Configuration hadoop) {
-    String name = status.getPath().getName();
-    if (name.contains("idx3-ubyte") || name.contains("idx1-ubyte")) {
-      return "idx";
+  private static DataFormat detectFile(FileStatus status, Configuration hadoop) {
+    Optional<DataFormat> byName = byName(status.getPath().getName());
+    if (byName.isPresent()) {
+      return byName.get();
     }
-    if (name.endsWith(".bin")) {
-      return "cifar";
-    }
-    if (name.endsWith(".parquet")) {
-      return "parquet";
-    }
-    byte[] head = new byte[4];
+    byte[] head;
     try (InputStream in = InputFiles.fs(status.getPath(), hadoop).open(status.getPath())) {
-      int got = in.readNBytes(head, 0, 4);
-      if (got == 4 && head[0] == 0x1f && (head[1] & 0xff) == 0x8b) {
-        return "idx";
-      }
-      if (got == 4 && new String(head, StandardCharsets.US_ASCII).equals("PAR1")) {
-        return "parquet";
-      }
-      if (got == 4 && head[0] == 0 && head[1] == 0 && head[2] == 8) {
-        return "idx";
-      }
+      head = in.readNBytes(DataFormat.HEAD_BYTES);
     } catch (IOException e) {
       throw new DataException("cannot read " + status.getPath() + ": " + e.getMessage(), e);
     }
-    throw new DataException("cannot tell the format of " + status.getPath()
-        + ": pass --format idx|cifar|images|parquet");
+    if (head.length == DataFormat.HEAD_BYTES) {
+      for (DataFormat f : DataFormats.all()) {
+        if (f.matchesContent(head)) {
+          return f;
+        }
+      }
+    }
+    throw new DataException("cannot tell the format of " + status.getPath() + ": pass --format "
+        + DataFormats.names("|"));
+  }
+
+  private static Optional<DataFormat> byName(String fileName) {
+    return DataFormats.all().stream().filter(f -> f.matchesName(fileName)).findFirst();
   }
 
   private static LoadedData runPlanned(JavaSparkContext jsc, PlannedSource.Plan plan, DataOptions options,

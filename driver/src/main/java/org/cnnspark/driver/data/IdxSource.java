@@ -10,6 +10,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.io.Idx;
 
@@ -30,6 +31,24 @@ final class IdxSource extends PlannedSource {
 
   /** Rows and columns beyond this are a damaged header, not a real IDX image. */
   static final int MAX_SIDE = 1 << 14;
+
+  /** Named *idx3-ubyte* / *idx1-ubyte* (MNIST's names), or starting with gzip's magic or an IDX magic of uint8 data. */
+  static final DataFormat FORMAT = new DataFormat("idx") {
+    @Override
+    public boolean matchesName(String fileName) {
+      return fileName.contains("idx3-ubyte") || fileName.contains("idx1-ubyte");
+    }
+
+    @Override
+    public boolean matchesContent(byte[] head) {
+      return head[0] == 0x1f && (head[1] & 0xff) == 0x8b || head[0] == 0 && head[1] == 0 && head[2] == 8;
+    }
+
+    @Override
+    public LoadedData load(SparkSession spark, DataOptions options) {
+      return Datasets.loadPlanned(spark, options, this, IdxSource::plan);
+    }
+  };
 
   private final boolean imagesGzip;
   private final boolean labelsGzip;

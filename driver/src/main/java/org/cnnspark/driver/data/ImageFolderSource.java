@@ -14,6 +14,7 @@ import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
 import org.cnnspark.engine.Shape;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,19 @@ final class ImageFolderSource extends PlannedSource {
 
   static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif");
   static final long MAX_FILE_BYTES = 64L << 20;
+
+  /** A directory with sub-folders (one per class). */
+  static final DataFormat FORMAT = new DataFormat("images") {
+    @Override
+    public boolean matchesFolders() {
+      return true;
+    }
+
+    @Override
+    public LoadedData load(SparkSession spark, DataOptions options) {
+      return Datasets.loadPlanned(spark, options, this, ImageFolderSource::plan);
+    }
+  };
 
   private ImageFolderSource(Target target, Broadcast<byte[]> conf) {
     super(target, conf);
