@@ -55,7 +55,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         DistributedTrainer.checkClasses(data, k, dataArgs.data);
         DistributedTrainer.Evaluation e = new DistributedTrainer(s.jsc(), engine,
-            new TrainConfig(1, 1, 1, false, 0, false, false)).evaluate(data.blocks(), model.params());
+            TrainConfig.defaults()).evaluate(data.blocks(), model.params());
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("accuracy", e.accuracy());
         o.put("loss", e.loss());

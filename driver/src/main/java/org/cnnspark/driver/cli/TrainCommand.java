@@ -145,8 +145,8 @@ public final class TrainCommand implements Callable<Integer> {
     // Every option is checked before Spark starts: a typo should not cost a Spark start-up.
     ModelSpec spec = ModelSpec.parse(arch);
     OptimizerConfig optConfig = optimizerConfig();
-    TrainConfig cfg = new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, !noShuffle,
-        evalEveryRound);
+    TrainConfig cfg = TrainConfig.defaults().epochs(epochs).batchSize(batchSize).roundsPerEpoch(roundsPerEpoch)
+        .resetOptimizerState(resetOptimizerState).seed(seed).shuffle(!noShuffle).evalEveryRound(evalEveryRound);
     Shape wanted = inputShape == null ? null : ModelArgs.parseShape(inputShape);
     sparkArgs.check();
     if (checkpointEvery < 0) {

@@ -397,8 +397,9 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
     transformSchema(dataset.schema());
     ModelSpec spec = ModelSpec.parse(getArchitecture());
     OptimizerConfig opt = optimizerConfig();
-    TrainConfig cfg = new TrainConfig(getEpochs(), getBatchSize(), getRoundsPerEpoch(), getResetOptimizerState(),
-        getSeed(), getShuffle(), false);
+    TrainConfig cfg = TrainConfig.defaults().epochs(getEpochs()).batchSize(getBatchSize())
+        .roundsPerEpoch(getRoundsPerEpoch()).resetOptimizerState(getResetOptimizerState()).seed(getSeed())
+        .shuffle(getShuffle());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
     KryoSettings.check(jsc.getConf());
     int w = getNumWorkers() > 0 ? getNumWorkers() : Math.max(1, jsc.defaultParallelism());

@@ -124,7 +124,7 @@ class CnnClassifierTest {
     LoadedData blocks = Datasets.fromDataFrame(test, DataOptions.of(null, 2).withColumns("features", "label"));
     DistributedTrainer.Evaluation e = new DistributedTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()),
         new EngineSpec(f.spec(), f.inputShape(), f.optimizer(), f.normalization(), 1),
-        new TrainConfig(1, 1, 1, false, 0, false, false)).evaluate(blocks.blocks(), f.params());
+        TrainConfig.defaults()).evaluate(blocks.blocks(), f.params());
     blocks.unpersist();
     assertEquals(e.accuracy(), accuracy, 1.0 / 300, "at most a near-tie may differ between batchings");
   }

@@ -149,28 +149,30 @@ class DistributedTrainerTest {
 
   @Test
   void oneWorkerShuffledIsTheEngineAlone() {
-    oneWorkerMatchesEngine(new TrainConfig(2, 32, 1, false, 11, true, false), SGD);
+    oneWorkerMatchesEngine(TrainConfig.defaults().epochs(2).batchSize(32).seed(11), SGD);
   }
 
   @Test
   void oneWorkerFileOrderIsTheEngineAlone() {
-    oneWorkerMatchesEngine(new TrainConfig(1, 50, 1, false, 3, false, false), SGD);
+    oneWorkerMatchesEngine(TrainConfig.defaults().epochs(1).batchSize(50).seed(3).shuffle(false), SGD);
   }
 
   @Test
   void oneWorkerSeveralRoundsIsTheEngineAlone() {
     // Averaging one partition is the identity, so K rounds change nothing, and Adam's step count carries on.
-    oneWorkerMatchesEngine(new TrainConfig(1, 40, 3, false, 5, true, false), OptimizerConfig.adam(1e-3, 0.9, 0.999, 1e-8, 0));
+    oneWorkerMatchesEngine(TrainConfig.defaults().epochs(1).batchSize(40).roundsPerEpoch(3).seed(5),
+        OptimizerConfig.adam(1e-3, 0.9, 0.999, 1e-8, 0));
   }
 
   @Test
   void resetOptimizerStateStartsEachRoundFresh() {
-    oneWorkerMatchesEngine(new TrainConfig(1, 40, 2, true, 5, true, false), SGD);
+    oneWorkerMatchesEngine(
+        TrainConfig.defaults().epochs(1).batchSize(40).roundsPerEpoch(2).resetOptimizerState(true).seed(5), SGD);
   }
 
   @Test
   void twoWorkersGiveTheWeightedMeanOfTwoEngines() {
-    TrainConfig cfg = new TrainConfig(1, 32, 1, false, 21, true, false);
+    TrainConfig cfg = TrainConfig.defaults().epochs(1).batchSize(32).seed(21);
     TrainState got = distributed(SGD, cfg, 2, null);
     float[] p0 = initial(cfg.seed());
     int half = (int) LocalSpark.bound(data.count(), 2, 1); // 602: partition 0 has one record more
@@ -192,7 +194,7 @@ class DistributedTrainerTest {
 
   @Test
   void repeatedRunsAreBitIdentical() {
-    TrainConfig cfg = new TrainConfig(2, 32, 2, false, 8, true, false);
+    TrainConfig cfg = TrainConfig.defaults().epochs(2).batchSize(32).roundsPerEpoch(2).seed(8);
     List<RoundMetrics> m1 = new ArrayList<>();
     List<RoundMetrics> m2 = new ArrayList<>();
     TrainState a = distributed(SGD, cfg, 2, m1);
@@ -214,7 +216,7 @@ class DistributedTrainerTest {
   @Test
   void continuingFromARoundsStateGivesTheUninterruptedBits() {
     // What checkpoints and --resume rely on: the state after any round is all a run needs.
-    TrainConfig cfg = new TrainConfig(2, 32, 3, false, 13, true, false);
+    TrainConfig cfg = TrainConfig.defaults().epochs(2).batchSize(32).roundsPerEpoch(3).seed(13);
     OptimizerConfig adam = OptimizerConfig.adam(1e-3, 0.9, 0.999, 1e-8, 0);
     EngineSpec engine = new EngineSpec(SPEC, SHAPE, adam, Normalization.SCALE_ONLY, 1);
     JavaRDD<ImageBlock> blocks = LocalSpark.blocks(spark, data, 2);
@@ -241,7 +243,7 @@ class DistributedTrainerTest {
     data = new LocalSpark.Subset(Arrays.copyOf(full.pixels(), 3 * full.imageSize()), Arrays.copyOf(full.labels(), 3),
         3, full.imageSize());
     try {
-      TrainConfig cfg = new TrainConfig(2, 2, 1, false, 4, true, false);
+      TrainConfig cfg = TrainConfig.defaults().epochs(2).batchSize(2).seed(4);
       assertBits(distributed(SGD, cfg, 3, null).params(), distributed(SGD, cfg, 5, null).params(),
           "3 partitions vs 5 with two empty");
     } finally {
@@ -253,7 +255,7 @@ class DistributedTrainerTest {
   void divergenceNamesEpochRoundAndPartition() {
     OptimizerConfig huge = OptimizerConfig.sgd(1e9, 0, false, 0);
     TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-        () -> distributed(huge, new TrainConfig(3, 64, 1, false, 1, true, false), 2, null));
+        () -> distributed(huge, TrainConfig.defaults().epochs(3), 2, null));
     assertTrue(e.getMessage().contains("epoch") && e.getMessage().contains("partition")
         && e.getMessage().contains("--lr"), e.getMessage());
   }
@@ -263,7 +265,7 @@ class DistributedTrainerTest {
     float[] p = initial(2);
     EngineSpec engine = new EngineSpec(SPEC, SHAPE, SGD, Normalization.SCALE_ONLY, 1);
     JavaRDD<ImageBlock> blocks = LocalSpark.blocks(spark, data, 3);
-    DistributedTrainer.Evaluation e = new DistributedTrainer(jsc, engine, new TrainConfig(1, 1, 1, false, 0, true, false))
+    DistributedTrainer.Evaluation e = new DistributedTrainer(jsc, engine, TrainConfig.defaults())
         .evaluate(blocks, p);
     blocks.unpersist(false);
     Network net = Network.create(SPEC, SHAPE, Init.PYTORCH, 0);
