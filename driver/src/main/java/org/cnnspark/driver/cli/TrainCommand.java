@@ -2,7 +2,6 @@ package org.cnnspark.driver.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -14,19 +13,17 @@ import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.data.LoadedData;
 import org.cnnspark.driver.report.TrainingReport;
 import org.cnnspark.driver.spark.HadoopFiles;
+import org.cnnspark.driver.store.CheckpointWriter;
 import org.cnnspark.driver.store.Checkpoints;
 import org.cnnspark.driver.store.ModelDir;
-import org.cnnspark.driver.store.Provenance;
-import org.cnnspark.driver.train.DistributedTrainer;
-import org.cnnspark.driver.train.EngineSpec;
+import org.cnnspark.driver.train.RoundListener;
 import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.driver.train.TrainConfig;
 import org.cnnspark.driver.train.TrainState;
 import org.cnnspark.driver.train.TrainingDivergedException;
-import org.cnnspark.engine.Init;
+import org.cnnspark.driver.train.TrainingRun;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Network;
-import org.cnnspark.engine.Normalization;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.io.SafeTensors;
@@ -167,77 +164,62 @@ public final class TrainCommand implements Callable<Integer> {
       LoadedData train = Datasets.load(s.spark(), dataArgs.options(dataArgs.data, dataArgs.labels, w, wanted));
       LoadedData testData = null;
       try {
-        Network net = Network.create(spec, train.shape(), Init.PYTORCH, seed);
-        int stateSize = optConfig.stateFloatsPerParam() * net.trainableSize();
-        ModelFile.checkFits(net.totalSize(), stateSize);
-        if (dataArgs.skipBadRecords && train.classNames().isEmpty() && train.numClasses() > net.numClasses()) {
+        TrainingRun run = new TrainingRun(s.jsc(), spec, train.shape(), optConfig, cfg, s.taskCpus());
+        int outputs = run.network().numClasses();
+        if (dataArgs.skipBadRecords && train.classNames().isEmpty() && train.numClasses() > outputs) {
           // Labels past the outputs are bad records: load again with the class count fixed, so that they are
           // skipped and counted. (Without skipping, checkClasses says which layer or labels to fix.)
           train.unpersist();
           train = Datasets.load(s.spark(), dataArgs.options(dataArgs.data, dataArgs.labels, w, wanted)
-              .withNumClasses(net.numClasses()));
+              .withNumClasses(outputs));
         }
-        DistributedTrainer.checkClasses(train, net.numClasses(), dataArgs.data);
+        run.checkClasses(train, dataArgs.data);
         if (test != null) {
           testData = Datasets.load(s.spark(), dataArgs.options(test, testLabels, w, train.shape())
-              .withClassNames(train.classNames().isEmpty() ? null : train.classNames()).withNumClasses(net.numClasses()));
-          DistributedTrainer.checkClasses(testData, net.numClasses(), test);
+              .withClassNames(train.classNames().isEmpty() ? null : train.classNames()).withNumClasses(outputs));
+          run.checkClasses(testData, test);
         }
         if (from != null) {
-          checkResumable(from, net, train.count(), stateSize);
+          checkResumable(from, run, train.count());
         } else if (init != null) {
           try (InputStream in = HadoopFiles.open(init, conf, "--init")) {
-            StateDict.load(net, SafeTensors.read(in, init), init);
+            StateDict.load(run.network(), SafeTensors.read(in, init), init);
           }
         }
-        EngineSpec engine = new EngineSpec(spec, train.shape(), optConfig, Normalization.SCALE_ONLY, s.taskCpus());
+        if (init != null) {
+          run.note("init", init);
+        }
         long cached = cachedBytes(s, train);
         System.err.printf("cnn-spark: %,d training images %s in %d partitions%s%s (cached: %.1f MB, %.0f bytes per image);"
             + " %s; %s%n", train.count(), train.shape(), w,
             train.skipped() > 0 ? " (" + train.skipped() + " bad records skipped)" : "",
             testData == null ? "" : String.format(", %,d test images", testData.count()), cached / 1e6,
             (double) cached / train.count(), cfg.averagingMode(), Kernels.description());
-        List<String> metrics = new ArrayList<>(from == null ? List.of() : from.metrics());
-        List<RoundMetrics> history = new ArrayList<>(metrics.stream().map(RoundMetrics::fromJson).toList());
-        DistributedTrainer trainer = new DistributedTrainer(s.jsc(), engine, cfg);
-        TrainState start = from == null ? TrainState.start(net.paramsArray(), stateSize) : from.state();
-        long[] rounds = {(long) start.epoch() * roundsPerEpoch + start.round()};
-        String[] lastCheckpoint = {from == null ? null : from.file()};
-        LoadedData trainSet = train; // the lambda needs final copies
-        LoadedData testSet = testData;
+        List<RoundListener> listeners = new ArrayList<>();
+        listeners.add((m, state) -> System.err.println(m.line(epochs)));
+        CheckpointWriter writer = null;
+        if (checkpointEvery > 0) {
+          writer = new CheckpointWriter(run, checkpoints, options, checkpointEvery, keepCheckpoints, from);
+          listeners.add(writer);
+        }
         TrainState done;
         try {
-          done = trainer.run(train.blocks(), testData == null ? null : testData.blocks(), start, (m, state) -> {
-            System.err.println(m.line(epochs));
-            metrics.add(m.toJson());
-            history.add(m);
-            rounds[0]++;
-            if (checkpointEvery > 0 && (rounds[0] % checkpointEvery == 0 || state.epoch() == epochs)) {
-              ModelFile model = new ModelFile(spec, trainSet.shape(), Normalization.SCALE_ONLY, trainSet.classNames(),
-                  provenance(s, net, trainer, trainSet, testSet, w, history), optConfig, 0, new float[0], new float[0]);
-              try {
-                lastCheckpoint[0] = checkpoints.save(model, state, rounds[0], options, metrics, keepCheckpoints);
-              } catch (IOException e) {
-                throw new UncheckedIOException("could not write a checkpoint to " + checkpoints.file(rounds[0]) + ": "
-                    + e.getMessage(), e);
-              }
-            }
-          });
+          done = run.train(new TrainingRun.RunData(train, dataArgs.data, testData, test),
+              from == null ? null : from.state(), from == null ? List.of() : from.metrics(), listeners);
         } catch (TrainingDivergedException e) {
-          throw new TrainingDivergedException(e.getMessage() + ". " + (lastCheckpoint[0] == null
-              ? "This run wrote no checkpoint" : "The last good checkpoint, " + lastCheckpoint[0] + ", is kept")
+          String kept = writer == null ? (from == null ? null : from.file()) : writer.lastFile();
+          throw new TrainingDivergedException(e.getMessage() + ". " + (kept == null
+              ? "This run wrote no checkpoint" : "The last good checkpoint, " + kept + ", is kept")
               + (HadoopFiles.exists(new org.apache.hadoop.fs.Path(out, ModelDir.MODEL).toString(), conf)
               ? "; " + out + "/" + ModelDir.MODEL + " is left as it was" : ""));
         }
-        Map<String, String> prov = provenance(s, net, trainer, train, testData, w, history);
+        ModelFile model = run.model(done);
         if (from != null) {
-          warnIfOtherKernels(from, prov);
+          warnIfOtherKernels(from, model.provenance());
         }
-        ModelFile model = new ModelFile(spec, train.shape(), Normalization.SCALE_ONLY, train.classNames(), prov, optConfig,
-            done.steps(), done.params(), done.state());
-        ModelDir.write(out, model, metrics, conf);
+        ModelDir.write(out, model, run.metrics().lines(), conf);
         String report = TrainingReport.writeAfterTraining(out, conf, System.err);
-        RoundMetrics last = history.get(history.size() - 1);
+        RoundMetrics last = run.metrics().last();
         System.err.printf("cnn-spark: wrote %s (%s%s, %,.0f img/s in the last round)%s%n", out,
             String.format("train loss %.4f", last.loss()),
             last.tested() ? String.format(", test accuracy %.2f%%", 100 * last.testAccuracy()) : "",
@@ -350,7 +332,9 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /** What options cannot see: the data's record count and the sizes of the saved state. */
-  private static void checkResumable(Checkpoints.Checkpoint from, Network net, long records, int stateSize) {
+  private static void checkResumable(Checkpoints.Checkpoint from, TrainingRun run, long records) {
+    Network net = run.network();
+    int stateSize = run.stateSize();
     String saved = from.model().provenance().get("dataset_count");
     if (saved != null && !saved.equals(Long.toString(records))) {
       throw new IllegalArgumentException("cannot resume from " + from.file() + ": its run trained on " + saved
@@ -410,26 +394,5 @@ public final class TrainCommand implements Callable<Integer> {
       spec.usageMessage().footer(footer.toArray(String[]::new));
       return spec;
     }
-  }
-
-  private Map<String, String> provenance(SparkSessions.Started s, Network net, DistributedTrainer trainer,
-      LoadedData train, LoadedData testData, int w, List<RoundMetrics> history) {
-    Map<String, String> prov = Provenance.training(s.spark().sparkContext(), net.gemm(), trainer, w, dataArgs.data,
-        train.count());
-    if (train.skipped() > 0) {
-      prov.put("dataset_skipped", Long.toString(train.skipped()));
-    }
-    if (init != null) {
-      prov.put("init", init);
-    }
-    if (testData != null) {
-      prov.put("test_dataset", test);
-      prov.put("test_count", Long.toString(testData.count()));
-      RoundMetrics last = history.get(history.size() - 1);
-      if (last.tested()) {
-        prov.put("test_accuracy", Double.toString(last.testAccuracy()));
-      }
-    }
-    return prov;
   }
 }

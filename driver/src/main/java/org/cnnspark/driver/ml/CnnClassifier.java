@@ -1,8 +1,6 @@
 package org.cnnspark.driver.ml;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.param.BooleanParam;
@@ -24,17 +22,11 @@ import org.cnnspark.driver.data.DataOptions;
 import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.data.LoadedData;
 import org.cnnspark.driver.kryo.KryoSettings;
-import org.cnnspark.driver.store.Provenance;
-import org.cnnspark.driver.train.DistributedTrainer;
-import org.cnnspark.driver.train.EngineSpec;
 import org.cnnspark.driver.train.TrainConfig;
 import org.cnnspark.driver.train.TrainState;
-import org.cnnspark.engine.Init;
+import org.cnnspark.driver.train.TrainingRun;
 import org.cnnspark.engine.ModelSpec;
-import org.cnnspark.engine.Network;
-import org.cnnspark.engine.Normalization;
 import org.cnnspark.engine.Shape;
-import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.optim.OptimizerConfig;
 import org.cnnspark.engine.optim.OptimizerType;
 import org.cnnspark.engine.optim.Optimizers;
@@ -409,20 +401,11 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
     }
     LoadedData data = Datasets.fromDataFrame(dataset.toDF(), options);
     try {
-      Network net = Network.create(spec, data.shape(), Init.PYTORCH, getSeed());
-      DistributedTrainer.checkClasses(data, net.numClasses(), "the training DataFrame");
-      int cpus = jsc.getConf().getInt("spark.task.cpus", 1);
-      DistributedTrainer trainer = new DistributedTrainer(jsc, new EngineSpec(spec, data.shape(), opt,
-          Normalization.SCALE_ONLY, cpus), cfg);
-      List<String> metrics = new ArrayList<>();
-      TrainState done = trainer.run(data.blocks(), null,
-          TrainState.start(net.paramsArray(), opt.stateFloatsPerParam() * net.trainableSize()),
-          (m, s) -> metrics.add(m.toJson()));
-      Map<String, String> prov = Provenance.training(jsc.sc(), net.gemm(), trainer, w, "DataFrame (Spark ML fit)",
-          data.count());
-      ModelFile model = new ModelFile(spec, data.shape(), Normalization.SCALE_ONLY, data.classNames(), prov, opt,
-          done.steps(), done.params(), done.state());
-      CnnClassificationModel result = new CnnClassificationModel(uid, model, metrics);
+      TrainingRun run = new TrainingRun(jsc, spec, data.shape(), opt, cfg, jsc.getConf().getInt("spark.task.cpus", 1));
+      run.checkClasses(data, "the training DataFrame");
+      TrainState done = run.train(new TrainingRun.RunData(data, "DataFrame (Spark ML fit)", null, null), null, List.of(),
+          List.of());
+      CnnClassificationModel result = new CnnClassificationModel(uid, run.model(done), run.metrics().lines());
       return copyValues(result, extractParamMap()).setParent(this);
     } finally {
       data.unpersist();

@@ -1,27 +1,29 @@
-package org.cnnspark.driver.store;
+package org.cnnspark.driver.train;
 
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.SparkContext;
-import org.cnnspark.driver.train.DistributedTrainer;
-import org.cnnspark.driver.train.TrainConfig;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.kernels.Gemm;
 import org.cnnspark.engine.kernels.Kernels;
 
-/** What a trained model records about how it was made (the CLI and the Estimator add their own entries). */
-public final class Provenance {
+/** What a trained model records about how it was made: machine, kernels, Spark, settings and data. */
+final class Provenance {
   private Provenance() {}
 
-  public static Map<String, String> training(SparkContext sc, Gemm driverGemm, DistributedTrainer trainer, int partitions,
-      String dataset, long count) {
+  /**
+   * @param last the latest round (its test accuracy is recorded), or null before the first
+   * @param notes the entry point's own entries, added last
+   */
+  static Map<String, String> of(SparkContext sc, Gemm driverGemm, DistributedTrainer trainer, TrainingRun.RunData data,
+      RoundMetrics last, Map<String, String> notes) {
     TrainConfig cfg = trainer.config();
     Map<String, String> prov = new TreeMap<>(ModelFile.basicProvenance(driverGemm));
     prov.put("kernels_detail", Kernels.description());
     prov.put("executor_kernels", String.join(",", trainer.executorKernels()));
     prov.put("seed", Long.toString(cfg.seed()));
-    prov.put("partitions", Integer.toString(partitions));
+    prov.put("partitions", Integer.toString(data.train().partitions()));
     prov.put("threads_per_task", Integer.toString(trainer.engine().threads()));
     prov.put("averaging", cfg.averagingMode());
     prov.put("rounds_per_epoch", Integer.toString(cfg.roundsPerEpoch()));
@@ -31,9 +33,20 @@ public final class Provenance {
     prov.put("shuffle", Boolean.toString(cfg.shuffle()));
     prov.put("spark_version", sc.version());
     prov.put("spark_master", sc.master());
-    prov.put("dataset", dataset);
-    prov.put("dataset_count", Long.toString(count));
+    prov.put("dataset", data.trainName());
+    prov.put("dataset_count", Long.toString(data.train().count()));
+    if (data.train().skipped() > 0) {
+      prov.put("dataset_skipped", Long.toString(data.train().skipped()));
+    }
+    if (data.test() != null) {
+      prov.put("test_dataset", data.testName());
+      prov.put("test_count", Long.toString(data.test().count()));
+      if (last != null && last.tested()) {
+        prov.put("test_accuracy", Double.toString(last.testAccuracy()));
+      }
+    }
     prov.put("created", Instant.now().toString());
+    prov.putAll(notes);
     return prov;
   }
 }
