@@ -9,9 +9,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.linalg.SQLDataTypes;
-import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.ParamPair;
 import org.apache.spark.ml.util.DefaultParamsReader$;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWriter$;
@@ -32,7 +30,6 @@ import org.cnnspark.engine.Network;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.kernels.JavaGemm;
 import scala.Option;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * A trained CNN as a Spark ML Model: {@code transform} keeps every column and adds
@@ -41,17 +38,15 @@ import scala.jdk.javaapi.CollectionConverters;
  * metadata plus {@code path/data/model.cnn} (the engine's model file) and
  * {@code path/data/metrics.jsonl}; read back by {@link #load}, also inside a PipelineModel.
  */
-public final class CnnClassificationModel extends Model<CnnClassificationModel> implements MLWritable {
+public final class CnnClassificationModel extends Model<CnnClassificationModel>
+    implements ImageColumnsParams<CnnClassificationModel>, MLWritable {
   private static final long serialVersionUID = 1L;
 
   private final String uid;
   private final ModelFile model;
   private final List<String> metrics;
   private final int numClasses;
-  private final Param<String> featuresCol;
-  private final Param<String> predictionCol;
-  private final Param<String> probabilityCol;
-  private final Param<String> rawPredictionCol;
+  private final Columns columns;
   /** The weights as shipped to the executors, one broadcast per SparkContext, reused by every transform. */
   private transient Broadcast<float[]> weights;
   private transient SparkContext weightsContext;
@@ -66,13 +61,7 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel> 
     this.metrics = List.copyOf(metrics);
     // Java kernels: only the output shape is wanted here, no arithmetic
     this.numClasses = model.network(new JavaGemm(), "model " + uid).numClasses();
-    featuresCol = new Param<>(this, "featuresCol", "image column: image struct, binary (encoded), ml Vector or array of 0..255");
-    predictionCol = new Param<>(this, "predictionCol", "column for the predicted class index (double); empty = none");
-    probabilityCol = new Param<>(this, "probabilityCol", "column for the class probabilities (ml Vector); empty = none");
-    rawPredictionCol = new Param<>(this, "rawPredictionCol", "column for the logits (ml Vector); empty = none");
-    List<ParamPair<?>> defaults = List.of(featuresCol.w("features"), predictionCol.w("prediction"),
-        probabilityCol.w("probability"), rawPredictionCol.w("rawPrediction"));
-    setDefault(CollectionConverters.asScala(defaults).toList());
+    this.columns = ImageColumnsParams.Columns.of(this, "; empty = none");
   }
 
   @Override
@@ -80,56 +69,9 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel> 
     return uid;
   }
 
-  public Param<String> featuresCol() {
-    return featuresCol;
-  }
-
-  public Param<String> predictionCol() {
-    return predictionCol;
-  }
-
-  public Param<String> probabilityCol() {
-    return probabilityCol;
-  }
-
-  public Param<String> rawPredictionCol() {
-    return rawPredictionCol;
-  }
-
-  public String getFeaturesCol() {
-    return getOrDefault(featuresCol);
-  }
-
-  public String getPredictionCol() {
-    return getOrDefault(predictionCol);
-  }
-
-  public String getProbabilityCol() {
-    return getOrDefault(probabilityCol);
-  }
-
-  public String getRawPredictionCol() {
-    return getOrDefault(rawPredictionCol);
-  }
-
-  public CnnClassificationModel setFeaturesCol(String value) {
-    set(featuresCol, value);
-    return this;
-  }
-
-  public CnnClassificationModel setPredictionCol(String value) {
-    set(predictionCol, value);
-    return this;
-  }
-
-  public CnnClassificationModel setProbabilityCol(String value) {
-    set(probabilityCol, value);
-    return this;
-  }
-
-  public CnnClassificationModel setRawPredictionCol(String value) {
-    set(rawPredictionCol, value);
-    return this;
+  @Override
+  public Columns columns() {
+    return columns;
   }
 
   public int numClasses() {

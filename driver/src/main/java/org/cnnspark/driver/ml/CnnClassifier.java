@@ -45,7 +45,8 @@ import scala.jdk.javaapi.CollectionConverters;
  * model.transform(test);  // + rawPrediction, probability, prediction
  * </pre>
  */
-public final class CnnClassifier extends Estimator<CnnClassificationModel> implements DefaultParamsWritable {
+public final class CnnClassifier extends Estimator<CnnClassificationModel>
+    implements ImageColumnsParams<CnnClassifier>, DefaultParamsWritable {
   private static final long serialVersionUID = 1L;
 
   private final String uid;
@@ -63,11 +64,8 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
   private final BooleanParam shuffle;
   private final LongParam seed;
   private final IntParam numWorkers;
-  private final Param<String> featuresCol;
   private final Param<String> labelCol;
-  private final Param<String> predictionCol;
-  private final Param<String> probabilityCol;
-  private final Param<String> rawPredictionCol;
+  private final Columns columns;
 
   public CnnClassifier() {
     this(Identifiable$.MODULE$.randomUID("cnnClassifier"));
@@ -97,22 +95,22 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
     seed = new LongParam(this, "seed", "seed of initialisation, shuffling and dropout");
     numWorkers = new IntParam(this, "numWorkers", "partitions trained in parallel; 0 = the cores Spark gives the job",
         ParamValidators.gtEq(0));
-    featuresCol = new Param<>(this, "featuresCol", "image column: image struct, binary (encoded), ml Vector or array of 0..255");
     labelCol = new Param<>(this, "labelCol", "label column: class indices 0, 1, 2, ...");
-    predictionCol = new Param<>(this, "predictionCol", "column for the predicted class index (double)");
-    probabilityCol = new Param<>(this, "probabilityCol", "column for the class probabilities (ml Vector)");
-    rawPredictionCol = new Param<>(this, "rawPredictionCol", "column for the logits (ml Vector)");
     List<ParamPair<?>> defaults = List.of(architecture.w("tutorial-cnn"), inputShape.w(""), epochs.w(5), batchSize.w(64),
-        optimizer.w("sgd"), nesterov.w(false), roundsPerEpoch.w(1),
-        resetOptimizerState.w(false), shuffle.w(true), seed.w(1L), numWorkers.w(0), featuresCol.w("features"),
-        labelCol.w("label"), predictionCol.w("prediction"), probabilityCol.w("probability"),
-        rawPredictionCol.w("rawPrediction"));
+        optimizer.w("sgd"), nesterov.w(false), roundsPerEpoch.w(1), resetOptimizerState.w(false), shuffle.w(true),
+        seed.w(1L), numWorkers.w(0), labelCol.w("label"));
     setDefault(CollectionConverters.asScala(defaults).toList());
+    columns = ImageColumnsParams.Columns.of(this, "");
   }
 
   @Override
   public String uid() {
     return uid;
+  }
+
+  @Override
+  public Columns columns() {
+    return columns;
   }
 
   // Params (Spark finds them through these public methods)
@@ -172,24 +170,8 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
     return numWorkers;
   }
 
-  public Param<String> featuresCol() {
-    return featuresCol;
-  }
-
   public Param<String> labelCol() {
     return labelCol;
-  }
-
-  public Param<String> predictionCol() {
-    return predictionCol;
-  }
-
-  public Param<String> probabilityCol() {
-    return probabilityCol;
-  }
-
-  public Param<String> rawPredictionCol() {
-    return rawPredictionCol;
   }
 
   // Getters
@@ -252,24 +234,8 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
     return (Integer) getOrDefault(numWorkers);
   }
 
-  public String getFeaturesCol() {
-    return getOrDefault(featuresCol);
-  }
-
   public String getLabelCol() {
     return getOrDefault(labelCol);
-  }
-
-  public String getPredictionCol() {
-    return getOrDefault(predictionCol);
-  }
-
-  public String getProbabilityCol() {
-    return getOrDefault(probabilityCol);
-  }
-
-  public String getRawPredictionCol() {
-    return getOrDefault(rawPredictionCol);
   }
 
   // Setters return this
@@ -343,28 +309,8 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
     return this;
   }
 
-  public CnnClassifier setFeaturesCol(String value) {
-    set(featuresCol, value);
-    return this;
-  }
-
   public CnnClassifier setLabelCol(String value) {
     set(labelCol, value);
-    return this;
-  }
-
-  public CnnClassifier setPredictionCol(String value) {
-    set(predictionCol, value);
-    return this;
-  }
-
-  public CnnClassifier setProbabilityCol(String value) {
-    set(probabilityCol, value);
-    return this;
-  }
-
-  public CnnClassifier setRawPredictionCol(String value) {
-    set(rawPredictionCol, value);
     return this;
   }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Pipeline;
@@ -18,6 +19,8 @@ import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.Params;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -209,6 +212,24 @@ class CnnClassifierTest {
     CnnClassificationModel m = model(fitted).copy(new org.apache.spark.ml.param.ParamMap())
         .setRawPredictionCol("").setProbabilityCol("").setPredictionCol("guess");
     assertEquals(List.of("id", "features", "label", "guess"), List.of(m.transform(test).schema().fieldNames()));
+  }
+
+  @Test
+  void theSharedColumnParamsAreSparkParamsOfTheirOwner() {
+    CnnClassifier cnn = new CnnClassifier().setFeaturesCol("image").setPredictionCol("guess");
+    CnnClassificationModel m = model(fitted);
+    List<String> columns = List.of("featuresCol", "predictionCol", "probabilityCol", "rawPredictionCol");
+    for (Params owner : List.of(cnn, m)) {
+      List<String> names = Arrays.stream(owner.params()).map(Param::name).toList();
+      assertTrue(names.containsAll(columns), owner.uid() + " lists " + names);
+      for (String c : columns) {
+        assertEquals(owner.uid(), owner.getParam(c).parent(), c);
+      }
+    }
+    assertEquals("image", cnn.getFeaturesCol());
+    assertEquals("guess", cnn.getPredictionCol());
+    assertEquals("probability", cnn.getProbabilityCol());
+    assertEquals("rawPrediction", m.getRawPredictionCol());
   }
 
   @Test
