@@ -195,23 +195,26 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     return getOrDefault(optimizer);
   }
 
-  /** The learning rate set, else the optimizer's default. */
+  /** The learning rate set (or a default an older saved estimator holds), else the optimizer's default. */
   public double getLr() {
-    return isSet(lr) ? (Double) $(lr) : optimizerType().defaults().lr();
+    return isDefined(lr) ? (Double) $(lr) : optimizerType().defaults().lr();
   }
 
-  /** The momentum set, else the optimizer's default (0 for one without momentum). */
+  /**
+   * The momentum set (or a default an older saved estimator holds), else the optimizer's default
+   * (0 for one without momentum).
+   */
   public double getMomentum() {
-    return isSet(momentum) ? (Double) $(momentum) : optimizerType().defaults().momentum();
+    return isDefined(momentum) ? (Double) $(momentum) : optimizerType().defaults().momentum();
   }
 
   public boolean getNesterov() {
     return (Boolean) getOrDefault(nesterov);
   }
 
-  /** The weight decay set, else the optimizer's default. */
+  /** The weight decay set (or a default an older saved estimator holds), else the optimizer's default. */
   public double getWeightDecay() {
-    return isSet(weightDecay) ? (Double) $(weightDecay) : optimizerType().defaults().weightDecay();
+    return isDefined(weightDecay) ? (Double) $(weightDecay) : optimizerType().defaults().weightDecay();
   }
 
   public int getRoundsPerEpoch() {
@@ -326,8 +329,13 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     return Optimizers.get(getOptimizer());
   }
 
+  /**
+   * A setting's value when it has one, else null (the type's default). Defined, not only set: an
+   * estimator saved before optimizer types had their own defaults holds lr 0.01, momentum 0.9 and
+   * weight decay 0 as Param defaults, and Spark's reader restores them; it keeps training with them.
+   */
   private Double given(DoubleParam p) {
-    return isSet(p) ? (Double) $(p) : null;
+    return isDefined(p) ? (Double) $(p) : null;
   }
 
   @Override

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -173,6 +174,31 @@ class CnnClassifierTest {
     String unsetPath = dir.resolve("estimator-unset").toString();
     new CnnClassifier().setOptimizer("adam").write().overwrite().save(unsetPath);
     assertEquals(Adam.TYPE.defaults(), CnnClassifier.load(unsetPath).optimizerConfig(), "unset stays unset when loaded");
+  }
+
+  /**
+   * The build before optimizer types had their own defaults saved lr 0.01, momentum 0.9 and weight
+   * decay 0 as Param defaults; Spark's reader restores them, and the estimator trains with them
+   * (here Adam with lr 0.01, not Adam's own 0.001). The metadata is that build's, written out here.
+   */
+  @Test
+  void anEstimatorSavedWithTheOldDefaultsKeepsTrainingWithThem() throws IOException {
+    Path saved = dir.resolve("estimator-old-defaults");
+    Files.createDirectories(saved.resolve("metadata"));
+    Files.writeString(saved.resolve("metadata/part-00000"), "{\"class\":\"org.cnnspark.driver.ml.CnnClassifier\","
+        + "\"timestamp\":1796212437063,\"sparkVersion\":\"4.0.1\",\"uid\":\"cnnClassifier_5d1c0a6e2b77\","
+        + "\"paramMap\":{\"optimizer\":\"adam\"},"
+        + "\"defaultParamMap\":{\"architecture\":\"tutorial-cnn\",\"inputShape\":\"\",\"epochs\":5,\"batchSize\":64,"
+        + "\"optimizer\":\"sgd\",\"lr\":0.01,\"momentum\":0.9,\"nesterov\":false,\"weightDecay\":0.0,"
+        + "\"roundsPerEpoch\":1,\"resetOptimizerState\":false,\"shuffle\":true,\"seed\":1,\"numWorkers\":0,"
+        + "\"featuresCol\":\"features\",\"labelCol\":\"label\",\"predictionCol\":\"prediction\","
+        + "\"probabilityCol\":\"probability\",\"rawPredictionCol\":\"rawPrediction\"}}\n");
+    CnnClassifier old = CnnClassifier.load(saved.toString());
+    assertEquals("adam", old.getOptimizer());
+    assertEquals(OptimizerConfig.adam(0.01, 0.9, 0.999, 1e-8, 0), old.optimizerConfig());
+    assertEquals(0.01, old.getLr());
+    assertEquals(0.9, old.getMomentum());
+    assertEquals(0.0, old.getWeightDecay());
   }
 
   /** Settings not set take the optimizer's defaults, as on the command line; those set win. */
