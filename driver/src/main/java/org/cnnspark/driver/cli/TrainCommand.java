@@ -195,21 +195,16 @@ public final class TrainCommand implements Callable<Integer> {
             train.skipped() > 0 ? " (" + train.skipped() + " bad records skipped)" : "",
             testData == null ? "" : String.format(", %,d test images", testData.count()), cached / 1e6,
             (double) cached / train.count(), cfg.averagingMode(), Kernels.description());
-        List<RoundListener> listeners = new ArrayList<>();
-        listeners.add((m, state) -> System.err.println(m.line(epochs)));
-        CheckpointWriter writer = null;
-        if (checkpointEvery > 0) {
-          writer = new CheckpointWriter(run, checkpoints, options, checkpointEvery, keepCheckpoints, from);
-          listeners.add(writer);
-        }
+        RoundListener progress = (m, state) -> System.err.println(m.line(epochs));
+        CheckpointWriter writer = new CheckpointWriter(run, checkpoints, options, checkpointEvery, keepCheckpoints, from);
         TrainState done;
         try {
           done = run.train(new TrainingRun.RunData(train, dataArgs.data, testData, test),
-              from == null ? null : from.state(), from == null ? List.of() : from.metrics(), listeners);
+              from == null ? null : from.state(), from == null ? List.of() : from.metrics(),
+              List.of(progress, writer));
         } catch (TrainingDivergedException e) {
-          String kept = writer == null ? (from == null ? null : from.file()) : writer.lastFile();
-          throw new TrainingDivergedException(e.getMessage() + ". " + (kept == null
-              ? "This run wrote no checkpoint" : "The last good checkpoint, " + kept + ", is kept")
+          throw new TrainingDivergedException(e.getMessage() + ". " + (writer.lastFile() == null
+              ? "This run wrote no checkpoint" : "The last good checkpoint, " + writer.lastFile() + ", is kept")
               + (HadoopFiles.exists(new org.apache.hadoop.fs.Path(out, ModelDir.MODEL).toString(), conf)
               ? "; " + out + "/" + ModelDir.MODEL + " is left as it was" : ""));
         }

@@ -11,7 +11,7 @@ import org.cnnspark.driver.train.TrainingRun;
 /**
  * Writes a run's checkpoints as it goes: every {@code every} rounds (counted from the run's start,
  * a resumed run's earlier rounds included) and after the last round of the last epoch, keeping the
- * newest {@code keep}. Listens after the run's metrics are kept, so a checkpoint holds its own round.
+ * newest {@code keep}; none when {@code every} is 0. Listens after the run's metrics are kept, so a checkpoint holds its own round.
  */
 public final class CheckpointWriter implements RoundListener {
   private final TrainingRun run;
@@ -24,7 +24,7 @@ public final class CheckpointWriter implements RoundListener {
 
   /**
    * @param options the options that decide the run's bits, stored for resume to compare
-   * @param every rounds between checkpoints, >= 1
+   * @param every rounds between checkpoints, >= 0 (0 = none)
    * @param resumedFrom the checkpoint the run continues from, or null
    */
   public CheckpointWriter(TrainingRun run, Checkpoints checkpoints, Map<String, String> options, int every, int keep,
@@ -42,7 +42,7 @@ public final class CheckpointWriter implements RoundListener {
   @Override
   public void onRound(RoundMetrics metrics, TrainState after) {
     rounds++;
-    if (rounds % every != 0 && after.epoch() != run.config().epochs()) {
+    if (every == 0 || (rounds % every != 0 && after.epoch() != run.config().epochs())) {
       return;
     }
     try {
