@@ -9,7 +9,9 @@ scripts in bench/ can set the two side by side in the same minute. One measureme
   cputime     the same cells at 1 thread, in images per second of process CPU time (the
               counterpart of `cnn-spark bench`'s img_per_cpu_s), which a shared machine disturbs
               far less than wall time. Run it with OMP_NUM_THREADS=1.
-  train       Fashion-MNIST: SGD with momentum on [0, 1] pixels, test accuracy after each epoch.
+  train       Fashion-MNIST: SGD with momentum on [0, 1] pixels, test accuracy after each epoch;
+              --per-class N keeps the first N training images of each class (file order), the
+              images bench/accuracy_vs_workers.py writes into its class folders.
 
 Writes one JSON object to stdout; throughput and cputime use the field names of
 `cnn-spark bench --json` ("results": [{"mode", "input_shape", "threads", "batch", ...}]).
@@ -100,6 +102,10 @@ def measure(args, threads, clock, field):
 def train(args):
     torch.set_num_threads(args.threads_train)
     xtr, ytr = fashion_mnist(args.data_dir, "train")
+    if args.per_class:
+        keep = torch.cat([(ytr == c).nonzero().flatten()[:args.per_class] for c in range(int(ytr.max()) + 1)])
+        keep = keep.sort().values
+        xtr, ytr = xtr[keep], ytr[keep]
     xte, yte = fashion_mnist(args.data_dir, "t10k")
     torch.manual_seed(args.seed)
     model = TutorialCNN(1, 28, 28)
@@ -109,7 +115,7 @@ def train(args):
     for epoch in range(1, args.epochs + 1):
         model.train()
         t0, loss_sum, steps = time.perf_counter(), 0.0, 0
-        for idx in torch.randperm(xtr.shape[0], generator=g).split(TRAIN_BATCH):
+        for idx in torch.randperm(xtr.shape[0], generator=g).split(args.batch_size):
             loss_sum += train_step(model, opt, xtr[idx], ytr[idx]).item()
             steps += 1
         seconds = time.perf_counter() - t0
@@ -132,6 +138,8 @@ def main():
     ap.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist", help="Fashion-MNIST IDX .gz files (train)")
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--threads-train", type=int, default=1, help="threads for train")
+    ap.add_argument("--batch-size", type=int, default=TRAIN_BATCH, help="minibatch size for train")
+    ap.add_argument("--per-class", type=int, default=0, help="train on the first N images of each class (0: all)")
     ap.add_argument("--lr", type=float, default=0.01)
     ap.add_argument("--momentum", type=float, default=0.9)
     ap.add_argument("--seed", type=int, default=0)
