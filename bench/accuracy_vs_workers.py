@@ -333,9 +333,10 @@ def table(cells, rows, all_cases):
             mb = "-" if pytorch else f"{mean_rounds * done[0]['bytes_per_round'] / 1e6:.1f}"
             seconds = sum(e["seconds"] for e in ep) / len(ep)
             acc = accuracies(done)
-            lines.append(f"| {key[1]} | {'1 process' if pytorch else key[2]} | {len(done)} | {rounds_text} | {mb} | "
+            seeds = f"{len(done)}" + (f" ({failed})" if failed else "")
+            lines.append(f"| {key[1]} | {'1 process' if pytorch else key[2]} | {seeds} | {rounds_text} | {mb} | "
                          f"{seconds:.0f} | " + " | ".join(spread(acc[e]) if e in acc else "" for e in range(1, epochs + 1))
-                         + " |" + (f" {failed}" if failed else ""))
+                         + " |")
         lines.append("")
     return "\n".join(lines)
 
@@ -368,11 +369,12 @@ def plot(cells, rows, all_cases, path):
             xs = sorted(acc)
             mean = [sum(acc[e]) / len(acc[e]) for e in xs]
             pytorch = done[0]["runner"] == "pytorch"
-            line, = ax.plot(xs, mean, "k--" if pytorch else "o-", markersize=3,
-                            label="PyTorch, 1 process" if pytorch else f"W={w}")
+            # one colour per W in every panel
+            color = "black" if pytorch else f"C{int(math.log2(w)) % 10}"
+            ax.plot(xs, mean, "--" if pytorch else "o-", color=color, markersize=3,
+                    label="PyTorch, 1 process" if pytorch else f"W={w}")
             if len(done) > 1:
-                ax.fill_between(xs, [min(acc[e]) for e in xs], [max(acc[e]) for e in xs],
-                                color=line.get_color(), alpha=0.15)
+                ax.fill_between(xs, [min(acc[e]) for e in xs], [max(acc[e]) for e in xs], color=color, alpha=0.15)
         ax.set_title(f"{case.name}: {name}", fontsize=10)
         ax.set_xlabel("epoch")
         ax.set_ylabel("test accuracy (%)")
@@ -399,11 +401,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true",
                     help="W = 1, 2, 8, seed 1, 2 epochs of full Fashion-MNIST (the folder case keeps its 10)")
-    ap.add_argument("--settings", type=lambda s: s.split(","), help="comma-separated names (default: all)")
+    ap.add_argument("--settings", type=lambda s: s.split(","), help="some of: " + ",".join(s.name for s in SETTINGS) + " (default: all)")
     ap.add_argument("--cases", type=lambda s: s.split(","), help="fashion,folder-1200 (default: both)")
     ap.add_argument("--workers", type=lambda s: [int(x) for x in s.split(",")], help="only these W")
     ap.add_argument("--seeds", type=lambda s: [int(x) for x in s.split(",")], help="default 1,2,3 (quick: 1)")
-    ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--master", default="local[2]", help="Spark master of the cnn-spark cells")
     ap.add_argument("--data-dir", default=FASHION, help="Fashion-MNIST IDX .gz files")
     ap.add_argument("--out", help="results, runs, accuracy-vs-workers.txt, PNG (default target/bench/scaling[-quick])")
     ap.add_argument("--list", action="store_true", help="print the cells and their commands, run nothing")
