@@ -10,8 +10,9 @@ scripts in bench/ can set the two side by side in the same minute. One measureme
               counterpart of `cnn-spark bench`'s img_per_cpu_s), which a shared machine disturbs
               far less than wall time. Run it with OMP_NUM_THREADS=1.
   train       Fashion-MNIST: SGD with momentum on [0, 1] pixels, test accuracy after each epoch;
-              --per-class N keeps the first N training images of each class (file order), the
-              images bench/accuracy_vs_workers.py writes into its class folders.
+              --per-class N and --test-per-class N keep the first N training and test images
+              of each class (file order), the images bench/accuracy_vs_workers.py writes into
+              its class folders.
 
 Writes one JSON object to stdout; throughput and cputime use the field names of
 `cnn-spark bench --json` ("results": [{"mode", "input_shape", "threads", "batch", ...}]).
@@ -99,14 +100,18 @@ def measure(args, threads, clock, field):
     return [cell.result(field) for cell in cells]
 
 
+def first_per_class(x, y, n):
+    """The first n examples of each class, in file order (all when n is 0)."""
+    if not n:
+        return x, y
+    keep = torch.cat([(y == c).nonzero().flatten()[:n] for c in range(int(y.max()) + 1)]).sort().values
+    return x[keep], y[keep]
+
+
 def train(args):
     torch.set_num_threads(args.threads_train)
-    xtr, ytr = fashion_mnist(args.data_dir, "train")
-    if args.per_class:
-        keep = torch.cat([(ytr == c).nonzero().flatten()[:args.per_class] for c in range(int(ytr.max()) + 1)])
-        keep = keep.sort().values
-        xtr, ytr = xtr[keep], ytr[keep]
-    xte, yte = fashion_mnist(args.data_dir, "t10k")
+    xtr, ytr = first_per_class(*fashion_mnist(args.data_dir, "train"), args.per_class)
+    xte, yte = first_per_class(*fashion_mnist(args.data_dir, "t10k"), args.test_per_class)
     torch.manual_seed(args.seed)
     model = TutorialCNN(1, 28, 28)
     opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
@@ -140,6 +145,7 @@ def main():
     ap.add_argument("--threads-train", type=int, default=1, help="threads for train")
     ap.add_argument("--batch-size", type=int, default=TRAIN_BATCH, help="minibatch size for train")
     ap.add_argument("--per-class", type=int, default=0, help="train on the first N images of each class (0: all)")
+    ap.add_argument("--test-per-class", type=int, default=0, help="test on the first N images of each class (0: all)")
     ap.add_argument("--lr", type=float, default=0.01)
     ap.add_argument("--momentum", type=float, default=0.9)
     ap.add_argument("--seed", type=int, default=0)
