@@ -355,6 +355,7 @@ def plot(cells, rows, all_cases, path):
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         print("no PNG: matplotlib is missing (apt-get install -y python3-matplotlib)", file=sys.stderr)
         return
@@ -388,7 +389,16 @@ def plot(cells, rows, all_cases, path):
         ax.set_xlabel("epoch")
         ax.set_ylabel("test accuracy (%)")
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=7)
+    # one accuracy scale for all panels of a case, so settings compare at a glance
+    for case in all_cases:
+        axes_of_case = [ax for ax, (c, _) in zip(axes.flat, panels) if c is case]
+        if axes_of_case:
+            low = min(ax.get_ylim()[0] for ax in axes_of_case)
+            high = max(ax.get_ylim()[1] for ax in axes_of_case)
+            for ax in axes_of_case:
+                ax.set_ylim(low, high)
     fig.tight_layout()
     fig.savefig(path, dpi=72)
     print(f"picture: {path}", file=sys.stderr)
