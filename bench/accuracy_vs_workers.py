@@ -47,10 +47,10 @@ BN_RECIPE = ("conv(32,3,pad=1) bn relu maxpool(2) conv(64,3,pad=1) bn relu maxpo
 @dataclass(frozen=True)
 class Setting:
     """A named way to train: `flags` are added to the case's command line, either a string (split
-    as a shell would), a list of arguments, or a function of W giving a string (for values that
-    depend on the number of workers). `workers` and
-    `cases` restrict where it runs (None: everywhere). `runner` "pytorch" runs torch_peer.py
-    train instead, once per seed (W = 1), with `flags` added to its command line."""
+    as a shell would), a tuple of arguments, or a function of W giving a string (for values that
+    depend on the number of workers). `workers` and `cases` restrict where it runs (None:
+    everywhere). `runner` "pytorch" runs torch_peer.py train instead, once per seed (W = 1), with
+    `flags` added to its command line."""
     name: str
     flags: object = ""
     workers: tuple = None
@@ -59,7 +59,7 @@ class Setting:
 
     def args(self, w):
         flags = self.flags(w) if callable(self.flags) else self.flags
-        return list(flags) if isinstance(flags, list) else shlex.split(flags)
+        return list(flags) if isinstance(flags, tuple) else shlex.split(flags)
 
 
 # The table of settings. A setting adds only what differs from the CLI's defaults, so Adam and
@@ -72,7 +72,7 @@ SETTINGS = [
     Setting("linear-lr", lambda w: f"--lr {0.01 * w:g}"),
     Setting("k10-linear-lr", lambda w: f"--rounds-per-epoch 10 --lr {0.01 * w:g}"),
     Setting("adam", "--optimizer adam", workers=(2, 8), cases=("fashion",)),
-    Setting("bn-recipe", ["--arch", BN_RECIPE], workers=(4,), cases=("fashion",)),
+    Setting("bn-recipe", ("--arch", BN_RECIPE), workers=(4,), cases=("fashion",)),
     Setting("pytorch", runner="pytorch", workers=(1,)),
 ]
 
