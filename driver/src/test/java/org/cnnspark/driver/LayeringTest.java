@@ -41,7 +41,7 @@ class LayeringTest {
 
   static {
     MAY_IMPORT.put("spark", List.of("engine.io", "Spark", "Hadoop"));
-    MAY_IMPORT.put("data", List.of("spark", "engine.Shape", "engine.io", "Spark", "Hadoop"));
+    MAY_IMPORT.put("data", List.of("spark", "engine.Shape", "engine.Seeds", "engine.io", "Spark", "Hadoop"));
     MAY_IMPORT.put("train", List.of("spark", "data", "engine", "Spark"));
     MAY_IMPORT.put("score", List.of("spark", "data", "train", "engine", "Spark"));
     MAY_IMPORT.put("store", List.of("spark", "train", "engine", "Spark", "Hadoop"));

@@ -6,8 +6,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.Partitioner;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
@@ -23,14 +21,13 @@ import org.apache.spark.storage.StorageLevel;
 import org.cnnspark.engine.Shape;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple2;
 
 /**
  * A DataFrame (or Parquet table) with an image column and a label column. Its row count per
  * partition is unknown until decoded, so: (1) each DataFrame partition decodes its rows into blocks
  * numbered from 0 and reports its counts (cached, one pass over the rows); (2) the driver turns the
- * counts into global offsets and W balanced ranges; (3) blocks are cut at the range boundaries and
- * shuffled to their partition, where they are put in index order and re-packed into full blocks.
+ * counts into global offsets; (3) one shuffle sends every record to the partition the split gives
+ * it ({@link Redistribution}), where records are put in index order and packed into full blocks.
  */
 final class DataFrameSource implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -224,14 +221,9 @@ final class DataFrameSource implements Serializable {
           ? "all " + skipped + " rows of " + name + " are bad and were skipped: the dataset is empty"
           : name + " has no rows: the dataset is empty");
     }
-    long[] bounds = ReadSlice.bounds(n, w);
-    JavaPairRDD<Integer, ImageBlock> keyed = JavaPairRDD.fromJavaRDD(
-        pieces.mapPartitionsWithIndex((p, it) -> cut(it, offsets[p], bounds), true));
-    Target t = target;
-    JavaRDD<ImageBlock> blocks = keyed.partitionBy(new ByIndex(w)).values()
-        .mapPartitionsWithIndex((p, it) -> repack(it, t, bounds[p], bounds[p + 1]), true);
-    blocks.setName("cnn-spark data " + name);
-    blocks.persist(StorageLevel.MEMORY_ONLY());
+    // One shuffle puts the decoded rows in the options' split; offsets make their indices global.
+    JavaRDD<ImageBlock> blocks = Redistribution.run(pieces, offsets, n, w, options.split(), options.splitSeed(), target,
+        name);
     long[][] finalStats;
     try {
       finalStats = Datasets.partitionStats(blocks);
@@ -242,8 +234,8 @@ final class DataFrameSource implements Serializable {
       LOG.warn("skipped {} bad rows of {} (the executor log names them)", skipped, name);
     }
     int numClasses = options.expectedClasses() > 0 ? options.expectedClasses() : Datasets.maxLabel(finalStats) + 1;
-    LOG.info("loaded {} rows of {} from {} into {} partitions", n, target.shape(), name, w);
-    return new LoadedData(blocks, target.shape(), n, numClasses, options.classNamesOrEmpty(), skipped);
+    LOG.info("loaded {} rows of {} from {} into {} partitions ({})", n, target.shape(), name, w, options.split());
+    return new LoadedData(blocks, target.shape(), n, numClasses, options.classNamesOrEmpty(), skipped, options.split());
   }
 
   /** One DataFrame partition: its blocks (numbered from 0), then {partition, kept, skipped, max label}. */
@@ -347,101 +339,5 @@ final class DataFrameSource implements Serializable {
       out[i] = (byte) rounded;
     }
     return out;
-  }
-
-  /** Cuts one DataFrame partition's blocks at the W range bounds, keyed by destination partition. */
-  private static Iterator<Tuple2<Integer, ImageBlock>> cut(Iterator<Object> it, long offset, long[] bounds) {
-    List<Tuple2<Integer, ImageBlock>> out = new ArrayList<>();
-    while (it.hasNext()) {
-      if (!(it.next() instanceof ImageBlock b)) {
-        continue;
-      }
-      long first = offset + b.firstIndex();
-      int done = 0;
-      while (done < b.count()) {
-        long g = first + done;
-        int p = partitionOf(g, bounds);
-        int take = (int) Math.min(b.count() - done, bounds[p + 1] - g);
-        out.add(new Tuple2<>(p, done == 0 && take == b.count()
-            ? new ImageBlock(b.channels(), b.height(), b.width(), g, b.pixels(), b.labels())
-            : slice(b, done, take, g)));
-        done += take;
-      }
-    }
-    return out.iterator();
-  }
-
-  private static ImageBlock slice(ImageBlock b, int from, int count, long firstIndex) {
-    int size = b.imageSize();
-    return new ImageBlock(b.channels(), b.height(), b.width(), firstIndex,
-        Arrays.copyOfRange(b.pixels(), from * size, (from + count) * size),
-        Arrays.copyOfRange(b.labels(), from, from + count));
-  }
-
-  /** The partition whose range holds g: the last p with bounds[p] <= g (empty ranges are passed over). */
-  static int partitionOf(long g, long[] bounds) {
-    int lo = 0;
-    int hi = bounds.length - 2;
-    while (lo < hi) {
-      int mid = (lo + hi + 1) >>> 1;
-      if (bounds[mid] <= g) {
-        lo = mid;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return lo;
-  }
-
-  /** Orders a partition's pieces by index and packs them into full blocks, checking nothing is missing. */
-  private static Iterator<ImageBlock> repack(Iterator<ImageBlock> it, Target target, long from, long to) {
-    List<ImageBlock> pieces = new ArrayList<>();
-    it.forEachRemaining(pieces::add);
-    pieces.sort((a, b) -> Long.compare(a.firstIndex(), b.firstIndex()));
-    BlockSink sink = new BlockSink(target, from);
-    long next = from;
-    for (ImageBlock b : pieces) {
-      if (b.firstIndex() != next) {
-        throw new IllegalStateException("partition range " + from + ".." + to + " has a gap at record " + next);
-      }
-      for (int i = 0; i < b.count(); i++) {
-        sink.add(b.pixels(), i * b.imageSize(), b.labels()[i]);
-      }
-      next += b.count();
-    }
-    if (next != to) {
-      throw new IllegalStateException("partition range " + from + ".." + to + " ends at record " + next);
-    }
-    return sink.finish().iterator();
-  }
-
-  /** Keys are partition indices already. */
-  static final class ByIndex extends Partitioner {
-    private static final long serialVersionUID = 1L;
-    private final int partitions;
-
-    ByIndex(int partitions) {
-      this.partitions = partitions;
-    }
-
-    @Override
-    public int numPartitions() {
-      return partitions;
-    }
-
-    @Override
-    public int getPartition(Object key) {
-      return (Integer) key;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof ByIndex b && b.partitions == partitions;
-    }
-
-    @Override
-    public int hashCode() {
-      return partitions;
-    }
   }
 }

@@ -27,12 +27,16 @@ import org.cnnspark.engine.Shape;
  *     [0, numClasses)
  * @param labelsOptional true = data without labels is accepted (labels -1), e.g. for prediction;
  *     false = a missing labels file, label column or class folder is an error
+ * @param split which records go to which partition; null = {@link DataSplit#CONTIGUOUS}, what
+ *     every constructor without this parameter means
+ * @param splitSeed the seed of a seeded split (training takes its own seed); ignored by the others
  */
 public record DataOptions(String path, String labelsPath, String format, Shape inputShape, boolean resize,
     int partitions, String imageCol, String labelCol, List<String> classNames, boolean skipBadRecords,
-    int numClasses, boolean labelsOptional) {
+    int numClasses, boolean labelsOptional, DataSplit split, long splitSeed) {
 
   public DataOptions {
+    split = split == null ? DataSplit.CONTIGUOUS : split;
     if (format != null) {
       format = DataFormats.get(format).name();
     }
@@ -66,55 +70,69 @@ public record DataOptions(String path, String labelsPath, String format, Shape i
     return classNames != null ? classNames : List.of();
   }
 
-  /** The ten fields the training code uses; numClasses from the data, labels required. */
+  /** The fields before the split; contiguous partitions. */
+  public DataOptions(String path, String labelsPath, String format, Shape inputShape, boolean resize,
+      int partitions, String imageCol, String labelCol, List<String> classNames, boolean skipBadRecords,
+      int numClasses, boolean labelsOptional) {
+    this(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, classNames, skipBadRecords,
+        numClasses, labelsOptional, DataSplit.CONTIGUOUS, 0);
+  }
+
+  /** The ten fields the training code uses; numClasses from the data, labels required, contiguous partitions. */
   public DataOptions(String path, String labelsPath, String format, Shape inputShape, boolean resize,
       int partitions, String imageCol, String labelCol, List<String> classNames, boolean skipBadRecords) {
     this(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
         skipBadRecords, 0, false);
   }
 
-  /** Defaults for everything but the path and the number of partitions. */
+  /** Defaults for everything but the path and the number of partitions (contiguous ones). */
   public static DataOptions of(String path, int partitions) {
     return new DataOptions(path, null, null, null, false, partitions, null, null, null, false, 0, false);
   }
 
   public DataOptions withLabelsPath(String labels) {
     return new DataOptions(path, labels, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
-        skipBadRecords, numClasses, labelsOptional);
+        skipBadRecords, numClasses, labelsOptional, split, splitSeed);
   }
 
   public DataOptions withFormat(String f) {
     return new DataOptions(path, labelsPath, f, inputShape, resize, partitions, imageCol, labelCol, classNames,
-        skipBadRecords, numClasses, labelsOptional);
+        skipBadRecords, numClasses, labelsOptional, split, splitSeed);
   }
 
   public DataOptions withInputShape(Shape shape, boolean resizeToIt) {
     return new DataOptions(path, labelsPath, format, shape, resizeToIt, partitions, imageCol, labelCol, classNames,
-        skipBadRecords, numClasses, labelsOptional);
+        skipBadRecords, numClasses, labelsOptional, split, splitSeed);
   }
 
   public DataOptions withColumns(String image, String label) {
     return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, image, label, classNames,
-        skipBadRecords, numClasses, labelsOptional);
+        skipBadRecords, numClasses, labelsOptional, split, splitSeed);
   }
 
   public DataOptions withClassNames(List<String> names) {
     return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, names,
-        skipBadRecords, numClasses, labelsOptional);
+        skipBadRecords, numClasses, labelsOptional, split, splitSeed);
   }
 
   public DataOptions withSkipBadRecords(boolean skip) {
     return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
-        skip, numClasses, labelsOptional);
+        skip, numClasses, labelsOptional, split, splitSeed);
   }
 
   public DataOptions withNumClasses(int k) {
     return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
-        skipBadRecords, k, labelsOptional);
+        skipBadRecords, k, labelsOptional, split, splitSeed);
   }
 
   public DataOptions withLabelsOptional(boolean optional) {
     return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
-        skipBadRecords, numClasses, optional);
+        skipBadRecords, numClasses, optional, split, splitSeed);
+  }
+
+  /** The same options with records split over the partitions by {@code s}, seeded by {@code seed}. */
+  public DataOptions withSplit(DataSplit s, long seed) {
+    return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
+        skipBadRecords, numClasses, labelsOptional, s, seed);
   }
 }

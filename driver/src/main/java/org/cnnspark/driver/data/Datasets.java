@@ -33,8 +33,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads a dataset into cached {@link ImageBlock}s split into W contiguous partitions (see
- * {@link LoadedData}). Every record is decoded once, on the executors; the driver only reads
+ * Loads a dataset into cached {@link ImageBlock}s split into W partitions by a {@link DataSplit}
+ * (see {@link LoadedData}). Every record is decoded once, on the executors; the driver only reads
  * headers and file listings. Bad input fails with a {@link DataException} naming the file or
  * record and what to do; with skipBadRecords, bad records are left out and counted instead.
  */
@@ -75,7 +75,35 @@ public final class Datasets {
     }
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     DataFormat format = options.format() != null ? DataFormats.get(options.format()) : detect(options.path(), hadoop);
-    return format.load(spark, options);
+    return split(format.load(spark, options), options);
+  }
+
+  /**
+   * The data in the options' split. Formats load contiguous partitions (a DataFrame may be split
+   * as it is decoded); another split moves the records with one shuffle, then drops the first
+   * cache. One partition is the same under every split.
+   */
+  static LoadedData split(LoadedData data, DataOptions options) {
+    DataSplit split = options.split();
+    int w = options.partitions();
+    if (data.split() == split && data.partitions() == w) {
+      return data;
+    }
+    if (w == 1 && data.partitions() == 1) {
+      return new LoadedData(data.blocks(), data.shape(), data.count(), data.numClasses(), data.classNames(),
+          data.skipped(), split);
+    }
+    String name = options.path() != null ? options.path() : "the DataFrame";
+    JavaRDD<ImageBlock> blocks = Redistribution.run(data.blocks(), null, data.count(), w, split, options.splitSeed(),
+        new Target(data.shape(), options, 0), name);
+    try {
+      partitionStats(blocks);
+    } finally {
+      data.unpersist();
+    }
+    LOG.info("split {} records of {} over {} partitions: {}", data.count(), name, w, split);
+    return new LoadedData(blocks, data.shape(), data.count(), data.numClasses(), data.classNames(), data.skipped(),
+        split);
   }
 
   /** How a {@link PlannedSource} format finds its records: on the driver, from headers and listings. */

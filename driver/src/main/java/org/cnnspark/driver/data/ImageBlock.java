@@ -4,9 +4,11 @@ import java.util.Objects;
 
 /**
  * A run of decoded images as Spark caches them: uint8 pixels in NCHW order (one byte per pixel
- * per channel) and int labels (-1 when unknown). {@code firstIndex} is the global index of the
- * first record in the source, so order-dependent things (--no-shuffle, predict's CSV index) are
- * defined by the data, not by partitioning. Kryo serialises it with a FieldSerializer.
+ * per channel) and int labels (-1 when unknown). Every record carries its global index in the
+ * source ({@link #index}), so order-dependent things (--no-shuffle, predict's CSV index) are
+ * defined by the data, not by partitioning. A block of consecutive records stores only the first
+ * index; a block of a mixed split (see {@link DataSplit}) stores them all. Kryo serialises it with
+ * a FieldSerializer.
  */
 public final class ImageBlock {
   private int channels;
@@ -14,6 +16,8 @@ public final class ImageBlock {
   private int width;
   private int count;
   private long firstIndex;
+  /** Global index of each record, increasing; null = firstIndex, firstIndex + 1, ... */
+  private long[] indices;
   private byte[] pixels;
   private int[] labels;
 
@@ -21,11 +25,23 @@ public final class ImageBlock {
   @SuppressWarnings("unused")
   private ImageBlock() {}
 
+  /** Records of global indices firstIndex, firstIndex + 1, ... */
   public ImageBlock(int channels, int height, int width, long firstIndex, byte[] pixels, int[] labels) {
+    this(channels, height, width, firstIndex, null, pixels, labels);
+  }
+
+  /** Records of the given global indices (increasing, one per label). */
+  public ImageBlock(int channels, int height, int width, long[] indices, byte[] pixels, int[] labels) {
+    this(channels, height, width, indices.length > 0 ? indices[0] : 0, indices, pixels, labels);
+  }
+
+  private ImageBlock(int channels, int height, int width, long firstIndex, long[] indices, byte[] pixels,
+      int[] labels) {
     this.channels = channels;
     this.height = height;
     this.width = width;
     this.firstIndex = firstIndex;
+    this.indices = indices;
     this.pixels = Objects.requireNonNull(pixels);
     this.labels = Objects.requireNonNull(labels);
     this.count = labels.length;
@@ -33,6 +49,9 @@ public final class ImageBlock {
     if (pixels.length != need) {
       throw new IllegalArgumentException("block of " + count + " images of " + channels + "x" + height + "x" + width
           + " needs " + need + " pixel bytes, got " + pixels.length);
+    }
+    if (indices != null && indices.length != count) {
+      throw new IllegalArgumentException("block of " + count + " images has " + indices.length + " indices");
     }
   }
 
@@ -56,8 +75,19 @@ public final class ImageBlock {
     return count;
   }
 
+  /** The global index of the first record. */
   public long firstIndex() {
     return firstIndex;
+  }
+
+  /** The global index of record i of this block. */
+  public long index(int i) {
+    return indices == null ? firstIndex + i : indices[i];
+  }
+
+  /** Whether the records have consecutive global indices (from {@link #firstIndex}). */
+  public boolean contiguous() {
+    return indices == null;
   }
 
   public byte[] pixels() {

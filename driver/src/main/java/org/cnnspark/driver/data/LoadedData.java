@@ -8,10 +8,12 @@ import org.cnnspark.engine.Shape;
  * A decoded dataset, cached on the executors.
  *
  * @param blocks exactly {@code partitions} partitions, persisted MEMORY_ONLY (deserialized).
- *     Partition p holds a contiguous range of global record indices (partition 0 the first
- *     records), its blocks in index order; the first {@code count % partitions} partitions hold one
- *     record more than the others, so with fewer records than partitions the last ones are empty.
- *     Global indices run from 0 to count - 1 (with skipped records, they count the kept ones).
+ *     Partition p holds its records in increasing global index order, the records {@code split}
+ *     gives it: under the contiguous split a contiguous range (partition 0 the first records).
+ *     Under every split the first {@code count % partitions} partitions hold one record more than
+ *     the others, so with fewer records than partitions the last ones are empty. Global indices
+ *     run from 0 to count - 1 (with skipped records, they count the kept ones; a planned format's
+ *     contiguous partitions then hold what their range kept, and are not rebalanced).
  * @param shape the shape of every image (C, H, W)
  * @param count the number of records
  * @param numClasses classNames.size() when classes are named, else the count the options gave,
@@ -20,12 +22,20 @@ import org.cnnspark.engine.Shape;
  * @param classNames class index -> name: the folder names for image folders, else the names the
  *     options gave, else empty
  * @param skipped records dropped because they were bad (only with skipBadRecords)
+ * @param split how the records went to the partitions
  */
 public record LoadedData(JavaRDD<ImageBlock> blocks, Shape shape, long count, int numClasses,
-    List<String> classNames, long skipped) {
+    List<String> classNames, long skipped, DataSplit split) {
 
   public LoadedData {
     classNames = List.copyOf(classNames);
+    split = split == null ? DataSplit.CONTIGUOUS : split;
+  }
+
+  /** Data in contiguous partitions, as a format loads it. */
+  public LoadedData(JavaRDD<ImageBlock> blocks, Shape shape, long count, int numClasses, List<String> classNames,
+      long skipped) {
+    this(blocks, shape, count, numClasses, classNames, skipped, DataSplit.CONTIGUOUS);
   }
 
   /** Number of partitions (workers) the data is split into. */

@@ -48,4 +48,19 @@ public final class ReadSlice {
     }
     return b;
   }
+
+  /** The range that holds g: the last p with bounds[p] <= g (empty ranges are passed over). */
+  static int partitionOf(long g, long[] bounds) {
+    int lo = 0;
+    int hi = bounds.length - 2;
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >>> 1;
+      if (bounds[mid] <= g) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return lo;
+  }
 }

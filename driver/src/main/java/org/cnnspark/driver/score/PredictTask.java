@@ -42,7 +42,7 @@ final class PredictTask implements FlatMapFunction<Iterator<ImageBlock>, String>
       for (int i = 0; i < b.count(); i++) {
         sb.setLength(0);
         int label = b.labels()[i];
-        sb.append(b.firstIndex() + i).append(',');
+        sb.append(b.index(i)).append(',');
         if (label >= 0) {
           sb.append(label);
         }

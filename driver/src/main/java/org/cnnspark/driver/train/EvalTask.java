@@ -28,7 +28,7 @@ final class EvalTask implements Function2<Integer, Iterator<ImageBlock>, Iterato
     EngineCache.forEachBlock(engine, params.value(), blocks, (trainer, b) -> {
       for (int i = 0; i < b.count(); i++) {
         if (b.labels()[i] < 0) {
-          throw new IllegalArgumentException("record " + (b.firstIndex() + i) + " has no label: evaluation needs "
+          throw new IllegalArgumentException("record " + b.index(i) + " has no label: evaluation needs "
               + "labelled data (give the labels file or column)");
         }
       }

@@ -105,11 +105,11 @@ class PixelsTest {
     assertArrayEquals(new long[] {0, 4, 7, 10}, ReadSlice.bounds(10, 3));
     assertArrayEquals(new long[] {0, 1, 2, 2, 2}, ReadSlice.bounds(2, 4));
     long[] b = ReadSlice.bounds(2, 4);
-    assertEquals(0, DataFrameSource.partitionOf(0, b));
-    assertEquals(1, DataFrameSource.partitionOf(1, b));
+    assertEquals(0, ReadSlice.partitionOf(0, b));
+    assertEquals(1, ReadSlice.partitionOf(1, b));
     long[] gaps = {0, 0, 3, 3, 5};
-    assertEquals(1, DataFrameSource.partitionOf(0, gaps));
-    assertEquals(3, DataFrameSource.partitionOf(4, gaps));
+    assertEquals(1, ReadSlice.partitionOf(0, gaps));
+    assertEquals(3, ReadSlice.partitionOf(4, gaps));
     assertEquals(new Shape(1, 28, 28), DataFrameSource.squareShape(784));
     assertEquals(new Shape(3, 32, 32), DataFrameSource.squareShape(3072));
     assertEquals(null, DataFrameSource.squareShape(10));
