@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
+import org.cnnspark.driver.data.DataSplit;
 import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.data.LoadedData;
 import org.cnnspark.driver.report.TrainingReport;
@@ -111,8 +112,15 @@ public final class TrainCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--no-shuffle",
-      description = "Train on minibatches in file order (partition 0 holds the first records): comparable step by step with a PyTorch loop.")
+      description = "Visit each partition's records in file order, not shuffled: comparable step by step with a PyTorch loop "
+          + "(with --split contiguous, partition 0 holds the first records).")
   boolean noShuffle;
+
+  @Option(names = "--split", defaultValue = "contiguous", paramLabel = "SPLIT", completionCandidates = SplitNames.class,
+      description = "Which training records go to which worker: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; "
+          + "described at the end). mixed gives every worker the whole set's mix of classes, also when the files are "
+          + "sorted by class (image folders are); the order comes from --seed. Test data is always contiguous.")
+  String split;
 
   @Option(names = "--eval-every-round", description = "Score --test after every round, not only after each epoch.")
   boolean evalEveryRound;
@@ -145,6 +153,7 @@ public final class TrainCommand implements Callable<Integer> {
     TrainConfig cfg = TrainConfig.defaults().epochs(epochs).batchSize(batchSize).roundsPerEpoch(roundsPerEpoch)
         .resetOptimizerState(resetOptimizerState).seed(seed).shuffle(!noShuffle).evalEveryRound(evalEveryRound);
     Shape wanted = inputShape == null ? null : ModelArgs.parseShape(inputShape);
+    DataSplit dataSplit = dataSplit();
     sparkArgs.check();
     if (checkpointEvery < 0) {
       throw new IllegalArgumentException("--checkpoint-every must be >= 0 (0 = no checkpoints), got " + checkpointEvery);
@@ -161,7 +170,8 @@ public final class TrainCommand implements Callable<Integer> {
       Checkpoints checkpoints = new Checkpoints(out, conf);
       Map<String, String> options = options(spec, optConfig, w, conf);
       Checkpoints.Checkpoint from = startingPoint(checkpoints, options);
-      LoadedData train = Datasets.load(s.spark(), dataArgs.options(dataArgs.data, dataArgs.labels, w, wanted));
+      LoadedData train = Datasets.load(s.spark(), dataArgs.options(dataArgs.data, dataArgs.labels, w, wanted)
+          .withSplit(dataSplit, seed));
       LoadedData testData = null;
       try {
         TrainingRun run = new TrainingRun(s.jsc(), spec, train.shape(), optConfig, cfg, s.taskCpus());
@@ -171,7 +181,7 @@ public final class TrainCommand implements Callable<Integer> {
           // skipped and counted. (Without skipping, checkClasses says which layer or labels to fix.)
           train.unpersist();
           train = Datasets.load(s.spark(), dataArgs.options(dataArgs.data, dataArgs.labels, w, wanted)
-              .withNumClasses(outputs));
+              .withNumClasses(outputs).withSplit(dataSplit, seed));
         }
         run.checkClasses(train, dataArgs.data);
         if (test != null) {
@@ -260,6 +270,9 @@ public final class TrainCommand implements Callable<Integer> {
     o.put("seed", Long.toString(seed));
     o.put("no-shuffle", Boolean.toString(noShuffle));
     o.put("eval-every-round", Boolean.toString(evalEveryRound));
+    if (dataSplit() != DataSplit.CONTIGUOUS) { // absent = contiguous: checkpoints of earlier builds resume
+      o.put("split", dataSplit().value());
+    }
     o.values().removeIf(java.util.Objects::isNull);
     return o;
   }
@@ -353,6 +366,11 @@ public final class TrainCommand implements Callable<Integer> {
     return bytes;
   }
 
+  private DataSplit dataSplit() {
+    return DataSplit.find(split).orElseThrow(() -> new IllegalArgumentException("--split must be "
+        + DataSplit.names("|") + ", got '" + split + "'"));
+  }
+
   private OptimizerConfig optimizerConfig() {
     try {
       return optimizerSettings();
@@ -380,12 +398,25 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  /** Ends train's help with every optimizer and the defaults its settings take when not given. */
+  /** The split names, for --split's help. */
+  static final class SplitNames implements Iterable<String> {
+    @Override
+    public Iterator<String> iterator() {
+      return java.util.Arrays.stream(DataSplit.values()).map(DataSplit::value).iterator();
+    }
+  }
+
+  /** Ends train's help with every optimizer and the defaults its settings take when not given, and the splits. */
   static final class OptimizerHelp implements CommandLine.IModelTransformer {
     @Override
     public CommandSpec transform(CommandSpec spec) {
       List<String> footer = new ArrayList<>(List.of("", "Optimizers and their defaults:"));
       Optimizers.all().forEach(t -> footer.add("  " + t.defaults().describe()));
+      footer.add("");
+      footer.add("Splits (--split):");
+      for (DataSplit d : DataSplit.values()) {
+        footer.add("  " + d.value() + ": " + d.description());
+      }
       spec.usageMessage().footer(footer.toArray(String[]::new));
       return spec;
     }

@@ -19,6 +19,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
 import org.cnnspark.driver.data.DataOptions;
+import org.cnnspark.driver.data.DataSplit;
 import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.data.LoadedData;
 import org.cnnspark.driver.kryo.KryoSettings;
@@ -63,6 +64,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   private final BooleanParam resetOptimizerState;
   private final BooleanParam shuffle;
   private final LongParam seed;
+  private final Param<String> split;
   private final IntParam numWorkers;
   private final Param<String> labelCol;
   private final Columns columns;
@@ -93,12 +95,13 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     shuffle = new BooleanParam(this, "shuffle", "visit each partition's records in an order from (seed, epoch, partition); "
         + "false = DataFrame order");
     seed = new LongParam(this, "seed", "seed of initialisation, shuffling and dropout");
+    split = new Param<>(this, "split", "which rows go to which worker: " + splitDoc(), new Validators.Split());
     numWorkers = new IntParam(this, "numWorkers", "partitions trained in parallel; 0 = the cores Spark gives the job",
         ParamValidators.gtEq(0));
     labelCol = new Param<>(this, "labelCol", "label column: class indices 0, 1, 2, ...");
     List<ParamPair<?>> defaults = List.of(architecture.w("tutorial-cnn"), inputShape.w(""), epochs.w(5), batchSize.w(64),
         optimizer.w("sgd"), nesterov.w(false), roundsPerEpoch.w(1), resetOptimizerState.w(false), shuffle.w(true),
-        seed.w(1L), numWorkers.w(0), labelCol.w("label"));
+        seed.w(1L), split.w(DataSplit.CONTIGUOUS.value()), numWorkers.w(0), labelCol.w("label"));
     setDefault(CollectionConverters.asScala(defaults).toList());
     columns = ImageColumnsParams.Columns.of(this, "");
   }
@@ -166,6 +169,10 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     return seed;
   }
 
+  public Param<String> split() {
+    return split;
+  }
+
   public IntParam numWorkers() {
     return numWorkers;
   }
@@ -231,6 +238,10 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public long getSeed() {
     return (Long) getOrDefault(seed);
+  }
+
+  public String getSplit() {
+    return getOrDefault(split);
   }
 
   public int getNumWorkers() {
@@ -307,6 +318,12 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     return this;
   }
 
+  /** contiguous (the default) or mixed: see {@link DataSplit}. */
+  public CnnClassifier setSplit(String value) {
+    set(split, value);
+    return this;
+  }
+
   public CnnClassifier setNumWorkers(int value) {
     set(numWorkers, value);
     return this;
@@ -338,6 +355,14 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     return isDefined(p) ? (Double) $(p) : null;
   }
 
+  private static String splitDoc() {
+    List<String> parts = new java.util.ArrayList<>();
+    for (DataSplit d : DataSplit.values()) {
+      parts.add(d.value() + " (" + d.description() + ")");
+    }
+    return String.join(" | ", parts);
+  }
+
   @Override
   public CnnClassificationModel fit(Dataset<?> dataset) {
     transformSchema(dataset.schema());
@@ -349,7 +374,8 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
     KryoSettings.check(jsc.getConf());
     int w = getNumWorkers() > 0 ? getNumWorkers() : Math.max(1, jsc.defaultParallelism());
-    DataOptions options = DataOptions.of(null, w).withColumns(getFeaturesCol(), getLabelCol());
+    DataOptions options = DataOptions.of(null, w).withColumns(getFeaturesCol(), getLabelCol())
+        .withSplit(DataSplit.find(getSplit()).orElseThrow(), getSeed());
     if (!getInputShape().isEmpty()) {
       options = options.withInputShape(Shape.parse(getInputShape()), false);
     }

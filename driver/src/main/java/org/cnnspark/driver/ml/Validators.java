@@ -1,6 +1,7 @@
 package org.cnnspark.driver.ml;
 
 import java.io.Serializable;
+import org.cnnspark.driver.data.DataSplit;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.optim.Optimizers;
@@ -50,6 +51,16 @@ final class Validators {
     @Override
     public Object apply(String s) {
       return Optimizers.find(s).isPresent();
+    }
+  }
+
+  /** A split's name (contiguous, mixed). */
+  static final class Split extends AbstractFunction1<String, Object> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object apply(String s) {
+      return DataSplit.find(s).isPresent();
     }
   }
 }

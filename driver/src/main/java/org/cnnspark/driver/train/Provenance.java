@@ -35,6 +35,7 @@ final class Provenance {
     prov.put("spark_master", sc.master());
     prov.put("dataset", data.trainName());
     prov.put("dataset_count", Long.toString(data.train().count()));
+    prov.put("dataset_split", data.train().split().value());
     if (data.train().skipped() > 0) {
       prov.put("dataset_skipped", Long.toString(data.train().skipped()));
     }

@@ -158,6 +158,16 @@ class CheckpointTest {
     assertTrue(fewer.err().contains("--epochs 1 ends before"), fewer.err());
   }
 
+  /** A checkpoint without a split (as earlier builds wrote them) is a contiguous run: resuming it mixed is refused. */
+  @Test
+  void resumeRefusesAnotherSplit() throws IOException {
+    Path other = copyWith("other-split", 5);
+    CliTest.Run r = train(other, "--resume", "--split", "mixed");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("--split mixed (checkpoint: not given)"), r.err());
+    assertFalse(Files.exists(other.resolve(ModelDir.MODEL)));
+  }
+
   @Test
   void aFreshRunRefusesToDiscardAnUnfinishedOne() throws IOException {
     Path unfinished = copyWith("unfinished", 5);

@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.cnnspark.driver.LocalSpark;
+import org.cnnspark.driver.store.Checkpoints;
 import org.cnnspark.driver.store.ModelDir;
 import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.engine.io.ModelFile;
@@ -315,5 +316,42 @@ public class CliTest {
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains("diverged"), r.err());
     assertArrayEquals(before, Files.readAllBytes(keep.resolve(ModelDir.MODEL)));
+  }
+
+  /**
+   * --split mixed: the same bits twice, other bits than the contiguous run of the same options,
+   * recorded in the provenance and (only when not contiguous) in the checkpoint's options; the
+   * test data stays contiguous, so predictions come in record order.
+   */
+  @Test
+  void mixedSplitTrainsDeterministicallyAndIsRecorded() throws IOException {
+    Path a = dir.resolve("mixed-a");
+    Path b = dir.resolve("mixed-b");
+    Run ra = train(a, "--epochs", "2", "--split", "mixed");
+    assertEquals(0, ra.code(), ra.err());
+    assertEquals(0, train(b, "--epochs", "2", "--split", "Mixed").code());
+    assertArrayEquals(readModel(a).params(), readModel(b).params());
+    assertFalse(java.util.Arrays.equals(readModel(model).params(), readModel(a).params()), "other partitions, other bits");
+    assertEquals("mixed", readModel(a).provenance().get("dataset_split"));
+    assertEquals("contiguous", readModel(model).provenance().get("dataset_split"));
+    Checkpoints.Checkpoint mixed = new Checkpoints(a.toString(), new Configuration()).latest(System.err).orElseThrow();
+    assertEquals("mixed", mixed.options().get("split"));
+    Checkpoints.Checkpoint contiguous = new Checkpoints(model.toString(), new Configuration()).latest(System.err)
+        .orElseThrow();
+    assertFalse(contiguous.options().containsKey("split"), "absent = contiguous, as earlier builds wrote it");
+
+    Path csv = dir.resolve("pred-mixed.csv");
+    Run p = run("predict", "--model", a.toString(), "--data", testImages.toString(), "--out", csv.toString(),
+        "--workers", "3");
+    assertEquals(0, p.code(), p.err());
+    List<String> rows = Files.readAllLines(csv);
+    for (int i = 1; i < rows.size(); i++) {
+      assertTrue(rows.get(i).startsWith((i - 1) + ","), "record order: " + rows.get(i));
+    }
+
+    Run bad = train(dir.resolve("never-split"), "--split", "zigzag");
+    assertEquals(2, bad.code(), bad.err());
+    assertTrue(bad.err().contains("--split must be contiguous|mixed, got 'zigzag'"), bad.err());
+    assertFalse(Files.exists(dir.resolve("never-split")));
   }
 }

@@ -273,4 +273,13 @@ class CnnClassifierTest {
         () -> classifier().setArchitecture("flatten dense(4)").fit(train));
     assertTrue(e3.getMessage().contains("dense(10)"), e3.getMessage());
   }
+
+  @Test
+  void theSplitParamMixesTheTrainingRowsOnlyWhenAsked() {
+    assertEquals("contiguous", new CnnClassifier().getSplit());
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setSplit("zigzag"));
+    assertEquals("contiguous", model(fitted).modelFile().provenance().get("dataset_split"));
+    CnnClassificationModel mixed = classifier().setEpochs(1).setSplit("mixed").fit(train);
+    assertEquals("mixed", mixed.modelFile().provenance().get("dataset_split"));
+  }
 }
