@@ -58,7 +58,7 @@ public class Adam extends Optimizer {
     float eps = (float) config.eps();
     double bc1 = 1 - Math.pow(config.beta1(), steps);
     float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(config.beta2(), steps));
-    float stepSize = (float) (config.lr() / bc1);
+    float stepSize = (float) (lr() / bc1);
     for (int off = 0; off < size; off += TILE) {
       int n = Math.min(TILE, size - off);
       params.get(off, p, 0, n);

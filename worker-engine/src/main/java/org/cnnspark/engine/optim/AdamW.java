@@ -27,12 +27,8 @@ public final class AdamW extends Adam {
     }
   };
 
-  /** 1 - lr * wd, in double then rounded to float, as PyTorch's param.mul_(1 - lr * weight_decay). */
-  private final float shrink;
-
   private AdamW(OptimizerConfig config, int size) {
     super(config, size);
-    shrink = (float) (1 - config.lr() * config.weightDecay());
   }
 
   @Override
@@ -42,6 +38,9 @@ public final class AdamW extends Adam {
 
   @Override
   protected void decayWeights(float[] params, int n) {
+    // 1 - lr * wd with the step's lr (a scheduled one too, as PyTorch's param.mul_(1 - lr * weight_decay)),
+    // in double then rounded to float
+    float shrink = (float) (1 - lr() * config.weightDecay());
     for (int i = 0; i < n; i++) {
       params[i] *= shrink;
     }

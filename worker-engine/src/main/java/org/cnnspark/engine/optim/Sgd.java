@@ -38,7 +38,7 @@ public final class Sgd extends Optimizer {
 
   @Override
   public void step(FloatBuffer params, FloatBuffer grads) {
-    float lr = (float) config.lr();
+    float lr = (float) lr();
     float wd = (float) config.weightDecay();
     float mom = (float) config.momentum();
     boolean nesterov = config.nesterov();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
+import java.util.function.IntToDoubleFunction;
 import java.util.stream.Stream;
 import org.cnnspark.engine.Buffers;
 import org.junit.jupiter.api.Test;
@@ -58,12 +59,13 @@ class OptimizerTest {
       v = new double[p.length];
     }
 
-    void step(float[] grad) {
+    /** One step at the rate {@code lr} (a scheduler's), which replaces c.lr() in every term, AdamW's decay too. */
+    void step(float[] grad, double lr) {
       t++;
       for (int i = 0; i < p.length; i++) {
         double g = grad[i];
         if (c.type() == AdamW.TYPE) {
-          p[i] *= 1 - c.lr() * c.weightDecay(); // decoupled: the gradient is left alone
+          p[i] *= 1 - lr * c.weightDecay(); // decoupled: the gradient is left alone
         } else if (c.weightDecay() != 0) {
           g += c.weightDecay() * p[i];
         }
@@ -72,13 +74,13 @@ class OptimizerTest {
             buf[i] = t == 1 ? g : c.momentum() * buf[i] + g; // dampening 0
             g = c.nesterov() ? g + c.momentum() * buf[i] : buf[i];
           }
-          p[i] -= c.lr() * g;
+          p[i] -= lr * g;
         } else {
           m[i] = c.beta1() * m[i] + (1 - c.beta1()) * g;
           v[i] = c.beta2() * v[i] + (1 - c.beta2()) * g * g;
           double mHat = m[i] / (1 - Math.pow(c.beta1(), t));
           double vHat = v[i] / (1 - Math.pow(c.beta2(), t));
-          p[i] -= c.lr() * mHat / (Math.sqrt(vHat) + c.eps());
+          p[i] -= lr * mHat / (Math.sqrt(vHat) + c.eps());
         }
       }
     }
@@ -87,7 +89,33 @@ class OptimizerTest {
   @ParameterizedTest
   @MethodSource("configs")
   void followsPyTorchsUpdateRule(OptimizerConfig c) {
-    SplittableRandom rng = new SplittableRandom(c.hashCode());
+    Optimizer opt = followRule(c, c.hashCode(), null);
+    assertEquals(c.stateFloatsPerParam() * P, opt.stateSize());
+    assertEquals(STEPS, opt.steps());
+  }
+
+  /**
+   * A rate set before each step (as a schedule does) is that step's rate in every term: ten steps at
+   * rates from 0.2 to 3 times the config's follow PyTorch's rule at those rates; reset() forgets it.
+   */
+  @ParameterizedTest
+  @MethodSource("configs")
+  void aSetLearningRateIsThatStepsRate(OptimizerConfig c) {
+    assertEquals(c.lr(), c.create(P).lr(), 0.0, "unset: the config's");
+    Optimizer opt = followRule(c, c.hashCode() + 1, t -> c.lr() * (0.2 + 0.3 * (t - 1)));
+    opt.reset();
+    assertEquals(c.lr(), opt.lr(), 0.0, "reset: the config's again");
+    assertThrows(IllegalArgumentException.class, () -> opt.setLr(Double.NaN));
+    assertThrows(IllegalArgumentException.class, () -> opt.setLr(-1e-3));
+  }
+
+  /**
+   * STEPS steps on random parameters and gradients against the reference, the parameters after
+   * each and the state after the last; {@code lrOfStep} (of t = 1, 2, ...) sets each step's rate,
+   * null leaves the config's.
+   */
+  private static Optimizer followRule(OptimizerConfig c, long seed, IntToDoubleFunction lrOfStep) {
+    SplittableRandom rng = new SplittableRandom(seed);
     float[] p0 = new float[P];
     double[] pd = new double[P];
     for (int i = 0; i < P; i++) {
@@ -97,16 +125,19 @@ class OptimizerTest {
     Reference ref = new Reference(c, pd);
     FloatBuffer params = Buffers.of(p0);
     Optimizer opt = c.create(P);
-    assertEquals(c.stateFloatsPerParam() * P, opt.stateSize());
     for (int t = 1; t <= STEPS; t++) {
       float[] g = new float[P];
       for (int i = 0; i < P; i++) {
         g[i] = (float) (rng.nextGaussian() * (1 + i % 3)); // different scales per coordinate, as Adam normalises them
       }
-      ref.step(g);
+      double lr = lrOfStep == null ? c.lr() : lrOfStep.applyAsDouble(t);
+      if (lrOfStep != null) {
+        opt.setLr(lr);
+      }
+      ref.step(g, lr);
       opt.step(params, Buffers.of(g));
       assertEquals(t, opt.steps());
-      expectClose(c + " step " + t + " parameter", ref.p, Buffers.toArray(params, P));
+      expectClose(c + " step " + t + " at lr " + lr + ", parameter", ref.p, Buffers.toArray(params, P));
     }
     float[] state = opt.stateArray();
     if (c.stateFloatsPerParam() == 2) {
@@ -115,6 +146,7 @@ class OptimizerTest {
     } else if (c.momentum() > 0) {
       expectClose(c + " momentum_buffer", ref.buf, state);
     }
+    return opt;
   }
 
   /** Within 2e-6 of |value| + rms(values): a momentum buffer that nearly cancels keeps the rounding of its history. */
