@@ -13,9 +13,11 @@ package org.cnnspark.driver.train;
  * @param seed the root of every random choice (initialisation, shuffling, dropout); default 1
  * @param shuffle false = every partition visits its records in file order (--no-shuffle); default true
  * @param evalEveryRound true = score the test set after every round; false (default) = after each epoch's last round
+ * @param learningRate the rate of every step: schedule, warm-up, scaling with the workers (default
+ *     {@link LearningRate#constant()}: the optimizer's rate throughout)
  */
 public record TrainConfig(int epochs, int batchSize, int roundsPerEpoch, boolean resetOptimizerState, long seed,
-    boolean shuffle, boolean evalEveryRound) implements java.io.Serializable {
+    boolean shuffle, boolean evalEveryRound, LearningRate learningRate) implements java.io.Serializable {
 
   public TrainConfig {
     if (epochs < 1) {
@@ -28,39 +30,52 @@ public record TrainConfig(int epochs, int batchSize, int roundsPerEpoch, boolean
       throw new IllegalArgumentException("rounds per epoch must be >= 1, got " + roundsPerEpoch
           + " (--rounds-per-epoch)");
     }
+    learningRate.checkEpochs(epochs);
   }
 
   /** The {@code train} command's defaults: 5 epochs of batch 64, one round per epoch, seed 1, shuffled. */
   public static TrainConfig defaults() {
-    return new TrainConfig(5, 64, 1, false, 1, true, false);
+    return new TrainConfig(5, 64, 1, false, 1, true, false, LearningRate.constant());
   }
 
   public TrainConfig epochs(int value) {
-    return new TrainConfig(value, batchSize, roundsPerEpoch, resetOptimizerState, seed, shuffle, evalEveryRound);
+    return new TrainConfig(value, batchSize, roundsPerEpoch, resetOptimizerState, seed, shuffle, evalEveryRound, learningRate);
   }
 
   public TrainConfig batchSize(int value) {
-    return new TrainConfig(epochs, value, roundsPerEpoch, resetOptimizerState, seed, shuffle, evalEveryRound);
+    return new TrainConfig(epochs, value, roundsPerEpoch, resetOptimizerState, seed, shuffle, evalEveryRound, learningRate);
   }
 
   public TrainConfig roundsPerEpoch(int value) {
-    return new TrainConfig(epochs, batchSize, value, resetOptimizerState, seed, shuffle, evalEveryRound);
+    return new TrainConfig(epochs, batchSize, value, resetOptimizerState, seed, shuffle, evalEveryRound, learningRate);
   }
 
   public TrainConfig resetOptimizerState(boolean value) {
-    return new TrainConfig(epochs, batchSize, roundsPerEpoch, value, seed, shuffle, evalEveryRound);
+    return new TrainConfig(epochs, batchSize, roundsPerEpoch, value, seed, shuffle, evalEveryRound, learningRate);
   }
 
   public TrainConfig seed(long value) {
-    return new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, value, shuffle, evalEveryRound);
+    return new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, value, shuffle, evalEveryRound, learningRate);
   }
 
   public TrainConfig shuffle(boolean value) {
-    return new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, value, evalEveryRound);
+    return new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, value, evalEveryRound, learningRate);
   }
 
   public TrainConfig evalEveryRound(boolean value) {
-    return new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, shuffle, value);
+    return new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, shuffle, value, learningRate);
+  }
+
+  public TrainConfig learningRate(LearningRate value) {
+    return new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, shuffle, evalEveryRound, value);
+  }
+
+  /**
+   * The learning rate of a step at t epochs (fractional, before the step) on {@code workers}
+   * partitions, for the optimizer's rate {@code base}: see {@link LearningRate}.
+   */
+  public double lr(double base, double t, int workers) {
+    return learningRate.at(base, t, workers, epochs);
   }
 
   /** The averaging mode in words, for provenance and logs. */
