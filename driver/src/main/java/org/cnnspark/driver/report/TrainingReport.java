@@ -158,7 +158,7 @@ public final class TrainingReport {
 
     h.append("<h2>Rounds</h2>\n<table>\n<tr><th class=n>epoch</th><th class=n>round</th><th class=n>loss</th>")
         .append("<th class=n>train acc</th><th class=n>test loss</th><th class=n>test acc</th><th class=n>images/s</th>")
-        .append("<th class=n>seconds</th></tr>\n");
+        .append("<th class=n>seconds</th><th class=n>learning rate</th></tr>\n");
     for (RoundMetrics r : rounds) {
       h.append("<tr><td class=n>").append(r.epoch()).append("</td><td class=n>").append(r.round()).append('/')
           .append(r.roundsPerEpoch()).append("</td><td class=n>").append(fmt("%.4f", r.loss()))
@@ -166,7 +166,8 @@ public final class TrainingReport {
           .append("</td><td class=n>").append(r.tested() ? fmt("%.4f", r.testLoss()) : "&ndash;")
           .append("</td><td class=n>").append(r.tested() ? percent(r.testAccuracy()) : "&ndash;")
           .append("</td><td class=n>").append(fmt("%,.0f", r.imagesPerSecond()))
-          .append("</td><td class=n>").append(fmt("%.1f", r.seconds())).append("</td></tr>\n");
+          .append("</td><td class=n>").append(fmt("%.1f", r.seconds()))
+          .append("</td><td class=n>").append(Double.isNaN(r.lr()) ? "&ndash;" : fmt("%.4g", r.lr())).append("</td></tr>\n");
     }
     h.append("</table>\n<p>From <code>").append(ModelDir.METRICS).append("</code>; rebuild this page with ")
         .append("<code>cnn-spark report --model ").append(esc(modelDir)).append("</code>.</p>\n</body>\n</html>\n");
@@ -224,6 +225,7 @@ public final class TrainingReport {
     // The provenance keys that describe the run, in reading order; the rest follow as they are.
     String[][] known = {{"epochs", "epochs"}, {"batch_size", "batch size"}, {"averaging", "averaging"},
         {"seed", "seed"}, {"shuffle", "shuffle"}, {"partitions", "workers (partitions)"},
+        {"lr_schedule", "learning-rate schedule"}, {"lr_scale", "learning-rate scale (workers)"},
         {"threads_per_task", "engine threads per task"}, {"dataset", "training data"}, {"dataset_count", "training images"},
         {"test_dataset", "test data"}, {"test_count", "test images"}, {"init", "initial weights"},
         {"spark_version", "Spark"}, {"spark_master", "Spark master"}, {"kernels", "kernels (driver)"},

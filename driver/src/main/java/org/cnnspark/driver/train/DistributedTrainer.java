@@ -98,11 +98,13 @@ public final class DistributedTrainer {
     checkResultSize(jsc.getConf(), train.getNumPartitions(), from.params().length + (long) from.state().length);
     TrainState state = from;
     int k = config.roundsPerEpoch();
+    int workers = train.getNumPartitions();
+    double base = engine.optimizerConfig().lr();
     while (state.epoch() < config.epochs()) {
       int epoch = state.epoch();
       int round = state.round();
       long start = System.nanoTime();
-      RoundOutcome out = round(train, state);
+      RoundOutcome out = round(train, state, workers);
       double seconds = (System.nanoTime() - start) / 1e9;
       ParamSum sum = out.sum;
       int nextRound = round + 1 == k ? 0 : round + 1;
@@ -125,7 +127,7 @@ public final class DistributedTrainer {
       RoundMetrics m = new RoundMetrics(epoch + 1, round + 1, k, sum.count(),
           sum.count() == 0 ? Double.NaN : sum.lossSum() / sum.count(),
           sum.count() == 0 ? Double.NaN : (double) sum.correct() / sum.count(), testLoss, testAcc, testN, seconds,
-          out.taskSeconds, evalSeconds);
+          out.taskSeconds, evalSeconds, config.lr(base, epoch + (double) round / k, workers));
       state = next;
       if (listener != null) {
         listener.onRound(m, state);
@@ -136,11 +138,12 @@ public final class DistributedTrainer {
 
   private record RoundOutcome(ParamSum sum, double taskSeconds) {}
 
-  private RoundOutcome round(JavaRDD<ImageBlock> train, TrainState state) {
+  private RoundOutcome round(JavaRDD<ImageBlock> train, TrainState state, int workers) {
     Broadcast<float[]> params = jsc.broadcast(state.params());
     Broadcast<float[]> optState = config.resetOptimizerState() ? null : jsc.broadcast(state.state());
     try {
-      RoundTask task = new RoundTask(engine, config, params, optState, state.steps(), state.epoch(), state.round());
+      RoundTask task = new RoundTask(engine, config, params, optState, state.steps(), state.epoch(), state.round(),
+          workers);
       List<PartitionResult> results = SparkErrors.collect(train.mapPartitionsWithIndex(task, true));
       ParamSum sum = new ParamSum(state.params().length, state.state().length);
       double taskSeconds = 0;

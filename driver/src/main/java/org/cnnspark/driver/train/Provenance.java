@@ -31,6 +31,8 @@ final class Provenance {
     prov.put("epochs", Integer.toString(cfg.epochs()));
     prov.put("batch_size", Integer.toString(cfg.batchSize()));
     prov.put("shuffle", Boolean.toString(cfg.shuffle()));
+    prov.put("lr_schedule", cfg.learningRate().describe(cfg.epochs()));
+    prov.put("lr_scale", Double.toString(cfg.learningRate().scale(data.train().partitions())));
     prov.put("spark_version", sc.version());
     prov.put("spark_master", sc.master());
     prov.put("dataset", data.trainName());

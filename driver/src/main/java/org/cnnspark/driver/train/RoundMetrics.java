@@ -20,9 +20,12 @@ import java.io.IOException;
  * @param seconds wall time of the training round (broadcast, tasks, reduction), without scoring
  * @param taskSeconds the longest time a task spent in the engine this round (seconds minus this is
  *     what Spark adds: scheduling, broadcast, result transfer, averaging, and waiting for a straggler)
+ * @param lr the learning rate at the round's start (t = epoch + round / K, see {@link LearningRate});
+ *     NaN in a line written before rates were recorded
  */
 public record RoundMetrics(int epoch, int round, int roundsPerEpoch, long examples, double loss, double trainAccuracy,
-    double testLoss, double testAccuracy, long testExamples, double seconds, double taskSeconds, double evalSeconds) {
+    double testLoss, double testAccuracy, long testExamples, double seconds, double taskSeconds, double evalSeconds,
+    double lr) {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Fields every line has (the rest are written only when the test set was scored). */
   private static final String[] REQUIRED = {"epoch", "round", "loss", "train_accuracy", "images_per_s", "seconds"};
@@ -43,6 +46,9 @@ public record RoundMetrics(int epoch, int round, int roundsPerEpoch, long exampl
     o.put("examples", examples);
     o.put("loss", loss);
     o.put("train_accuracy", trainAccuracy);
+    if (!Double.isNaN(lr)) {
+      o.put("lr", lr);
+    }
     if (tested()) {
       o.put("test_loss", testLoss);
       o.put("test_accuracy", testAccuracy);
@@ -76,7 +82,7 @@ public record RoundMetrics(int epoch, int round, int roundsPerEpoch, long exampl
         o.path("examples").asLong(), o.path("loss").asDouble(), o.path("train_accuracy").asDouble(),
         o.path("test_loss").asDouble(Double.NaN), o.path("test_accuracy").asDouble(Double.NaN),
         o.path("test_examples").asLong(), o.path("seconds").asDouble(), o.path("task_seconds").asDouble(),
-        o.path("eval_seconds").asDouble());
+        o.path("eval_seconds").asDouble(), o.path("lr").asDouble(Double.NaN));
   }
 
   /** The console progress line. */
@@ -87,6 +93,9 @@ public record RoundMetrics(int epoch, int round, int roundsPerEpoch, long exampl
       sb.append(String.format(" round %d/%d", round, roundsPerEpoch));
     }
     sb.append(String.format(": loss %.4f  train acc %.2f%%", loss, 100 * trainAccuracy));
+    if (!Double.isNaN(lr)) {
+      sb.append(String.format("  lr %.4g", lr));
+    }
     if (tested()) {
       sb.append(String.format("  test loss %.4f  test acc %.2f%%", testLoss, 100 * testAccuracy));
     }

@@ -10,9 +10,9 @@ import org.cnnspark.engine.kernels.Kernels;
 
 /**
  * One partition's share of one training round, run on an executor: set the broadcast parameters
- * and optimizer state, run the round's minibatches (see {@link EpochOrder}), return a
- * {@link PartitionResult}. Depends only on its inputs and the partition index, so a retried or
- * speculative attempt returns the same bits.
+ * and optimizer state, run the round's minibatches (see {@link EpochOrder}), each at its step's
+ * learning rate ({@link LearningRate}), and return a {@link PartitionResult}. Depends only on its
+ * inputs and the partition index, so a retried or speculative attempt returns the same bits.
  */
 final class RoundTask implements Function2<Integer, Iterator<ImageBlock>, Iterator<PartitionResult>> {
   private static final long serialVersionUID = 1L;
@@ -25,9 +25,11 @@ final class RoundTask implements Function2<Integer, Iterator<ImageBlock>, Iterat
   private final long steps;
   private final int epoch;
   private final int round;
+  /** W, the training data's partitions: the learning rate may scale with it. */
+  private final int workers;
 
   RoundTask(EngineSpec engine, TrainConfig config, Broadcast<float[]> params, Broadcast<float[]> state, long steps,
-      int epoch, int round) {
+      int epoch, int round, int workers) {
     this.engine = engine;
     this.config = config;
     this.params = params;
@@ -35,6 +37,7 @@ final class RoundTask implements Function2<Integer, Iterator<ImageBlock>, Iterat
     this.steps = steps;
     this.epoch = epoch;
     this.round = round;
+    this.workers = workers;
   }
 
   @Override
@@ -70,7 +73,10 @@ final class RoundTask implements Function2<Integer, Iterator<ImageBlock>, Iterat
       byte[] pixels = new byte[Math.min(batch, n) * data.imageSize()];
       int[] labels = new int[Math.min(batch, n)];
       Trainer.Stats total = Trainer.Stats.ZERO;
+      double base = trainer.optimizer().config().lr();
       for (int b = first; b < end; b++) {
+        // t = epoch + b / B: this partition's own steps, so a schedule means the same whatever W
+        trainer.optimizer().setLr(config.lr(base, epoch + (double) b / batches, workers));
         int from = b * batch;
         int to = Math.min(n, from + batch);
         data.gather(order, from, to, pixels, labels);

@@ -43,10 +43,12 @@ public final class TrainingRun {
   /**
    * @param inputShape the model's input shape (the training data's)
    * @param taskCpus engine threads per Spark task
-   * @throws IllegalArgumentException when the parameters and optimizer state would not fit a model file
+   * @throws IllegalArgumentException when the parameters and optimizer state would not fit a model file, or the
+   *     learning-rate schedule does not fit the optimizer's rate
    */
   public TrainingRun(JavaSparkContext jsc, ModelSpec spec, Shape inputShape, OptimizerConfig optimizer, TrainConfig config,
       int taskCpus) {
+    config.learningRate().checkBase(optimizer.lr());
     this.jsc = jsc;
     this.spec = spec;
     this.inputShape = inputShape;

@@ -61,7 +61,7 @@ class TrainingReportTest {
       double testLoss = tested && endOfEpoch ? loss[i] + 0.1 : Double.NaN;
       long examples = 1000;
       lines.add(new RoundMetrics(i / 2 + 1, i % 2 + 1, 2, examples, loss[i], acc[i], testLoss, testAcc, 500,
-          examples / rate[i], 0.5, 0.2).toJson());
+          examples / rate[i], 0.5, 0.2, 0.01 * (4 - i)).toJson());
     }
     Path d = parent.resolve(tested ? "tested" : "untested");
     ModelDir.write(d.toString(), model, lines, new Configuration());
@@ -170,6 +170,8 @@ class TrainingReportTest {
     assertTrue(html.contains("&lt;trouser&gt;") && !html.contains("<trouser>"), "class names are escaped");
     assertTrue(html.contains("/data/train-&lt;x&gt;.gz"), "dataset path shown, escaped");
     assertTrue(html.contains("sgd lr=0.05 momentum=0.9"), "optimizer settings");
+    assertTrue(html.contains("<th class=n>learning rate</th>") && html.contains("<td class=n>0.04000</td></tr>")
+        && html.contains("<td class=n>0.01000</td></tr>"), "each round's learning rate");
     try (Stream<Path> files = Files.list(model)) {
       assertEquals(List.of(ModelDir.METRICS, ModelDir.MODEL, TrainingReport.FILE),
           files.map(f -> f.getFileName().toString()).sorted().toList(), "no temporary left behind");
@@ -184,6 +186,19 @@ class TrainingReportTest {
     assertEquals(0, trace(images.get(0), TrainingReport.TEST_COLOR).count(), "no test series without a test set");
     assertTrue(html.contains("no test set was scored"));
     assertFalse(html.contains("best test accuracy"));
+  }
+
+  @Test
+  void metricsWrittenBeforeRatesWereRecordedShowNone() throws IOException {
+    Path model = modelDir(Files.createDirectories(dir.resolve("before-rates")), false, List.of());
+    List<String> old = Files.readAllLines(model.resolve(ModelDir.METRICS)).stream()
+        .map(l -> l.replaceAll(",\"lr\":[^,}]*", "")).toList();
+    assertFalse(old.get(0).contains("lr"), old.get(0));
+    Files.write(model.resolve(ModelDir.METRICS), old);
+    assertTrue(Double.isNaN(RoundMetrics.fromJson(old.get(0)).lr()));
+    assertFalse(RoundMetrics.fromJson(old.get(0)).toJson().contains("lr"), "and writes none back");
+    String html = report(model);
+    assertEquals(4, Pattern.compile("<td class=n>&ndash;</td></tr>").matcher(html).results().count(), "no rate in 4 rounds");
   }
 
   @Test

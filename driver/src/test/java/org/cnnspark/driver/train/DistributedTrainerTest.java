@@ -91,8 +91,9 @@ class DistributedTrainerTest {
       this.partition = partition;
     }
 
-    /** Trains the minibatches of round r of K in epoch e; returns the examples seen. */
-    long round(TrainConfig cfg, int epoch, int round) {
+    /** Trains the minibatches of round r of K in epoch e as one of W workers, each at its step's rate; returns the examples seen. */
+    long round(TrainConfig cfg, int epoch, int round, int workers) {
+      double base = trainer.optimizer().config().lr();
       int n = to - from;
       int[] order = EpochOrder.order(cfg.seed(), epoch, partition, n, cfg.shuffle());
       int b = cfg.batchSize();
@@ -102,6 +103,7 @@ class DistributedTrainerTest {
       for (int k = batches * round / cfg.roundsPerEpoch(); k < batches * (round + 1) / cfg.roundsPerEpoch(); k++) {
         int m = Math.min(b, n - k * b);
         long seed = EpochOrder.stepSeed(cfg.seed(), epoch, partition, k);
+        trainer.optimizer().setLr(cfg.lr(base, epoch + (double) k / batches, workers));
         if (!cfg.shuffle()) { // file order: the plain contiguous entry point, no gathering
           trainer.trainBatch(data.pixels(), data.labels(), from + k * b, m, seed);
         } else {
@@ -137,7 +139,7 @@ class DistributedTrainerTest {
         if (cfg.resetOptimizerState()) {
           alone.trainer.optimizer().reset();
         }
-        alone.round(cfg, e, r);
+        alone.round(cfg, e, r, 1);
       }
     }
     assertBits(alone.trainer.network().paramsArray(), got.params(), "parameters");
@@ -174,22 +176,68 @@ class DistributedTrainerTest {
   void twoWorkersGiveTheWeightedMeanOfTwoEngines() {
     TrainConfig cfg = TrainConfig.defaults().epochs(1).batchSize(32).seed(21);
     TrainState got = distributed(SGD, cfg, 2, null);
+    TwoEngines alone = twoEngines(cfg);
+    assertBits(alone.mean(), got.params(), "averaged parameters");
+    assertFalse(Arrays.equals(alone.a().trainer.network().paramsArray(), got.params()),
+        "the average must differ from one partition's parameters");
+  }
+
+  /** Both partitions of a two-worker run, each trained alone through epoch 1 as one round, and their weighted mean. */
+  record TwoEngines(Alone a, Alone b, float[] mean) {}
+
+  static TwoEngines twoEngines(TrainConfig cfg) {
     float[] p0 = initial(cfg.seed());
     int half = (int) LocalSpark.bound(data.count(), 2, 1); // 602: partition 0 has one record more
     Alone a = new Alone(p0, SGD, 0, half, 0);
     Alone b = new Alone(p0, SGD, half, data.count(), 1);
-    long na = a.round(cfg, 0, 0);
-    long nb = b.round(cfg, 0, 0);
+    long na = a.round(cfg, 0, 0, 2);
+    long nb = b.round(cfg, 0, 0, 2);
     assertEquals(602, na);
     assertEquals(601, nb);
     float[] pa = a.trainer.network().paramsArray();
     float[] pb = b.trainer.network().paramsArray();
-    float[] expected = new float[pa.length];
+    float[] mean = new float[pa.length];
     for (int i = 0; i < pa.length; i++) {
-      expected[i] = (float) (((double) na * pa[i] + (double) nb * pb[i]) / (na + nb));
+      mean[i] = (float) (((double) na * pa[i] + (double) nb * pb[i]) / (na + nb));
     }
-    assertBits(expected, got.params(), "averaged parameters");
-    assertFalse(Arrays.equals(pa, got.params()), "the average must differ from one partition's parameters");
+    return new TwoEngines(a, b, mean);
+  }
+
+  @Test
+  void oneWorkerWithAScheduleIsEngineAlone() {
+    // cosine with warm-up and linear scaling: at W = 1 the scale is 1, so the schedule alone moves the rate
+    TrainConfig cfg = TrainConfig.defaults().epochs(2).batchSize(32).roundsPerEpoch(2).seed(11)
+        .learningRate(LearningRate.of("cosine", List.of(), LearningRate.GAMMA, 0.002, 0.5, "linear", 8));
+    List<RoundMetrics> metrics = new ArrayList<>();
+    TrainState got = distributed(SGD, cfg, 1, metrics);
+    Network net = Network.create(SPEC, SHAPE, Init.PYTORCH, 0);
+    net.setParams(initial(cfg.seed()));
+    try (Trainer alone = new Trainer(net, SGD, 1, Normalization.SCALE_ONLY)) {
+      for (int e = 0; e < cfg.epochs(); e++) {
+        EngineAlone.epoch(alone, data.pixels(), data.labels(), data.count(), cfg, e);
+      }
+      assertBits(alone.network().paramsArray(), got.params(), "parameters");
+      assertBits(alone.optimizer().stateArray(), got.state(), "optimizer state");
+    }
+    TrainState constant = distributed(SGD, cfg.learningRate(LearningRate.constant()), 1, null);
+    assertFalse(Arrays.equals(constant.params(), got.params()), "the schedule changes the weights");
+    for (int i = 0; i < 4; i++) { // t = epoch + round / K = i / 2 of 2 epochs: cosine from 0.02 to 0.002
+      double t = i / 2.0;
+      assertEquals(0.002 + 0.018 * (1 + Math.cos(Math.PI * t / 2)) / 2, metrics.get(i).lr(), 1e-15, "round " + i + "'s rate");
+    }
+  }
+
+  @Test
+  void twoWorkersScaleAndWarmUpTheRateOfEachOfTheirSteps() {
+    // linear scaling to 2 x 0.02, warmed up over half an epoch: each partition's step b of B runs at t = b / B
+    TrainConfig cfg = TrainConfig.defaults().epochs(1).batchSize(32).seed(21)
+        .learningRate(LearningRate.of("constant", List.of(), LearningRate.GAMMA, 0, 0.5, "linear", 8));
+    TrainState got = distributed(SGD, cfg, 2, null);
+    TwoEngines alone = twoEngines(cfg);
+    assertBits(alone.mean(), got.params(), "averaged parameters");
+    assertEquals(0.04, alone.a().trainer.optimizer().lr(), 0.0, "the last step runs at the scaled rate, after the warm-up");
+    TrainState unscaled = distributed(SGD, cfg.learningRate(LearningRate.constant()), 2, null);
+    assertFalse(Arrays.equals(unscaled.params(), got.params()), "scaling changes the weights");
   }
 
   @Test
