@@ -17,6 +17,10 @@ import org.cnnspark.driver.spark.HadoopFiles;
 import org.cnnspark.driver.store.CheckpointWriter;
 import org.cnnspark.driver.store.Checkpoints;
 import org.cnnspark.driver.store.ModelDir;
+import org.cnnspark.driver.train.LearningRate;
+import org.cnnspark.driver.train.LrScaling;
+import org.cnnspark.driver.train.LrSchedule;
+import org.cnnspark.driver.train.LrSchedules;
 import org.cnnspark.driver.train.RoundListener;
 import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.driver.train.TrainConfig;
@@ -97,6 +101,38 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--weight-decay", description = "Weight decay, by the optimizer's rule (PyTorch's; default: the optimizer's).")
   Double weightDecay;
 
+  @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "NAME", completionCandidates = ScheduleNames.class,
+      description = "Learning rate over the run, a function of t = epochs done (fractional, at every step): "
+          + "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); listed at the end.")
+  String lrSchedule;
+
+  @Option(names = "--lr-milestones", paramLabel = "E1,E2,...",
+      description = "Epochs (may be fractional, increasing) at which --lr-schedule step multiplies the rate by --lr-gamma "
+          + "(default: none).")
+  String lrMilestones;
+
+  @Option(names = "--lr-gamma", defaultValue = "" + LearningRate.GAMMA, paramLabel = "G",
+      description = "Factor of --lr-schedule step at each milestone, in (0, 1] (default: ${DEFAULT-VALUE}).")
+  double lrGamma;
+
+  @Option(names = "--lr-min", defaultValue = "0", paramLabel = "LR",
+      description = "Rate --lr-schedule cosine reaches at the end of the last epoch (default: ${DEFAULT-VALUE}).")
+  double lrMin;
+
+  @Option(names = "--lr-scaling", defaultValue = "none", paramLabel = "RULE", completionCandidates = ScalingNames.class,
+      description = "Scale the rate with W, the number of workers: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: the "
+          + "--lr of one worker); listed at the end.")
+  String lrScaling;
+
+  @Option(names = "--max-lr-scale", defaultValue = "" + LearningRate.MAX_SCALE, paramLabel = "X",
+      description = "Cap of --lr-scaling's factor (default: ${DEFAULT-VALUE}).")
+  double maxLrScale;
+
+  @Option(names = "--warmup-epochs", defaultValue = "0", paramLabel = "X",
+      description = "Ramp the rate linearly from --lr up to the scaled rate over the first X epochs (fractional; default: "
+          + "${DEFAULT-VALUE}, none).")
+  double warmupEpochs;
+
   @Mixin
   SparkArgs sparkArgs;
 
@@ -139,10 +175,13 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--resume",
       description = "Continue the run in --out from its latest checkpoint. The options must be those of that run, except "
-          + "--epochs (may change), --master, --checkpoint-every and --keep-checkpoints. Without a checkpoint, start from the beginning.")
+          + "--epochs (may change, unless --lr-schedule cosine spans them), --master, --checkpoint-every and --keep-checkpoints. Without a checkpoint, start from the beginning.")
   boolean resume;
 
-  /** Options that may differ between a checkpoint's run and the run that resumes it: they do not change the bits. */
+  /**
+   * Options that may differ between a checkpoint's run and the run that resumes it: they do not
+   * change the bits (epochs do under a schedule that spans the run, see {@link #freeOnResume}).
+   */
   private static final List<String> FREE_ON_RESUME = List.of("epochs");
 
   @Override
@@ -150,8 +189,12 @@ public final class TrainCommand implements Callable<Integer> {
     // Every option is checked before Spark starts: a typo should not cost a Spark start-up.
     ModelSpec spec = ModelSpec.parse(arch);
     OptimizerConfig optConfig = optimizerConfig();
+    LearningRate rate = LearningRate.of(lrSchedule, LearningRate.parseMilestones(lrMilestones), lrGamma, lrMin,
+        warmupEpochs, lrScaling, maxLrScale);
+    rate.checkBase(optConfig.lr());
     TrainConfig cfg = TrainConfig.defaults().epochs(epochs).batchSize(batchSize).roundsPerEpoch(roundsPerEpoch)
-        .resetOptimizerState(resetOptimizerState).seed(seed).shuffle(!noShuffle).evalEveryRound(evalEveryRound);
+        .resetOptimizerState(resetOptimizerState).seed(seed).shuffle(!noShuffle).evalEveryRound(evalEveryRound)
+        .learningRate(rate);
     Shape wanted = inputShape == null ? null : ModelArgs.parseShape(inputShape);
     DataSplit dataSplit = dataSplit();
     sparkArgs.check();
@@ -168,8 +211,8 @@ public final class TrainCommand implements Callable<Integer> {
       }
       int w = sparkArgs.workers(s);
       Checkpoints checkpoints = new Checkpoints(out, conf);
-      Map<String, String> options = options(spec, optConfig, w, conf);
-      Checkpoints.Checkpoint from = startingPoint(checkpoints, options);
+      Map<String, String> options = options(spec, optConfig, rate, w, conf);
+      Checkpoints.Checkpoint from = startingPoint(checkpoints, options, freeOnResume(rate));
       LoadedData train = Datasets.load(s.spark(), dataArgs.options(dataArgs.data, dataArgs.labels, w, wanted)
           .withSplit(dataSplit, seed));
       LoadedData testData = null;
@@ -201,10 +244,12 @@ public final class TrainCommand implements Callable<Integer> {
         }
         long cached = cachedBytes(s, train);
         System.err.printf("cnn-spark: %,d training images %s in %d partitions%s%s (cached: %.1f MB, %.0f bytes per image);"
-            + " %s; %s%n", train.count(), train.shape(), w,
+            + " %s;%s %s%n", train.count(), train.shape(), w,
             train.skipped() > 0 ? " (" + train.skipped() + " bad records skipped)" : "",
             testData == null ? "" : String.format(", %,d test images", testData.count()), cached / 1e6,
-            (double) cached / train.count(), cfg.averagingMode(), Kernels.description());
+            (double) cached / train.count(), cfg.averagingMode(), rate.isConstant() ? ""
+                : String.format(" learning rate: %s (peak %s = --lr x %s);", rate.describe(epochs),
+                    optConfig.lr() * rate.scale(w), rate.scale(w)), Kernels.description());
         RoundListener progress = (m, state) -> System.err.println(m.line(epochs));
         CheckpointWriter writer = new CheckpointWriter(run, checkpoints, options, checkpointEvery, keepCheckpoints, from);
         TrainState done;
@@ -243,7 +288,8 @@ public final class TrainCommand implements Callable<Integer> {
    * The options that decide the bits of a run, as a checkpoint stores them; paths are made
    * absolute so that the same file given another way still matches.
    */
-  private Map<String, String> options(ModelSpec spec, OptimizerConfig opt, int w, Configuration conf) throws IOException {
+  private Map<String, String> options(ModelSpec spec, OptimizerConfig opt, LearningRate rate, int w, Configuration conf)
+      throws IOException {
     Map<String, String> o = new TreeMap<>();
     o.put("data", qualified(dataArgs.data, conf));
     o.put("labels", qualified(dataArgs.labels, conf));
@@ -273,6 +319,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (dataSplit() != DataSplit.CONTIGUOUS) { // absent = contiguous: checkpoints of earlier builds resume
       o.put("split", dataSplit().value());
     }
+    o.putAll(rate.givenOptions()); // only the settings that differ from the absent values: older checkpoints resume
     o.values().removeIf(java.util.Objects::isNull);
     return o;
   }
@@ -290,7 +337,8 @@ public final class TrainCommand implements Callable<Integer> {
    * --resume refuses a directory whose checkpoints show an unfinished run: starting over would
    * throw that work away.
    */
-  private Checkpoints.Checkpoint startingPoint(Checkpoints checkpoints, Map<String, String> options) throws IOException {
+  private Checkpoints.Checkpoint startingPoint(Checkpoints checkpoints, Map<String, String> options, List<String> free)
+      throws IOException {
     checkpoints.removeTemporaries();
     Checkpoints.Checkpoint latest = checkpoints.latest(System.err).orElse(null);
     if (!resume) {
@@ -305,11 +353,12 @@ public final class TrainCommand implements Callable<Integer> {
       System.err.println("cnn-spark: no checkpoint in " + out + "/" + Checkpoints.DIR + ": starting from the beginning");
       return null;
     }
-    List<String> differ = Checkpoints.differences(latest.options(), options, FREE_ON_RESUME);
+    List<String> differ = Checkpoints.differences(latest.options(), options, free);
     if (!differ.isEmpty()) {
       throw new IllegalArgumentException("cannot resume from " + latest.file() + ": its run had other options: "
-          + String.join(", ", differ) + ". Resume with the run's options (only --epochs may change), or train into "
-          + "another --out");
+          + String.join(", ", differ) + ". Resume with the run's options (" + (free.isEmpty()
+          ? "--epochs too: --lr-schedule " + lrSchedule + " spans the run's epochs" : "only --epochs may change")
+          + "), or train into another --out");
     }
     TrainState at = latest.state();
     if (epochs < at.epoch() + (at.round() > 0 ? 1 : 0)) {
@@ -322,6 +371,11 @@ public final class TrainCommand implements Callable<Integer> {
 
   private String position(TrainState at) {
     return "next: epoch " + (at.epoch() + 1) + (roundsPerEpoch > 1 ? " round " + (at.round() + 1) : "");
+  }
+
+  /** The options a resumed run may change: not --epochs when the learning-rate schedule depends on the run's length. */
+  private static List<String> freeOnResume(LearningRate rate) {
+    return rate.schedule().spansTheRun() ? List.of() : FREE_ON_RESUME;
   }
 
   /**
@@ -406,7 +460,26 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  /** Ends train's help with every optimizer and the defaults its settings take when not given, and the splits. */
+  /** The registered learning-rate schedule names, for --lr-schedule's help. */
+  static final class ScheduleNames implements Iterable<String> {
+    @Override
+    public Iterator<String> iterator() {
+      return LrSchedules.schedules().stream().map(LrSchedule::name).iterator();
+    }
+  }
+
+  /** The registered scaling rule names, for --lr-scaling's help. */
+  static final class ScalingNames implements Iterable<String> {
+    @Override
+    public Iterator<String> iterator() {
+      return LrSchedules.scalings().stream().map(LrScaling::name).iterator();
+    }
+  }
+
+  /**
+   * Ends train's help with every optimizer and the defaults its settings take when not given, the
+   * splits, and every learning-rate schedule and scaling rule.
+   */
   static final class OptimizerHelp implements CommandLine.IModelTransformer {
     @Override
     public CommandSpec transform(CommandSpec spec) {
@@ -417,6 +490,11 @@ public final class TrainCommand implements Callable<Integer> {
       for (DataSplit d : DataSplit.values()) {
         footer.add("  " + d.value() + ": " + d.description());
       }
+      footer.add("");
+      footer.add("Learning-rate schedules (the rate of every step; docs/learning-rate.md):");
+      LrSchedules.schedules().forEach(s -> footer.add("  " + s.name() + ": " + s.summary()));
+      footer.add("Scaling with W workers (--warmup-epochs ramps up to it from --lr; --max-lr-scale caps it):");
+      LrSchedules.scalings().forEach(s -> footer.add("  " + s.name() + ": " + s.summary()));
       spec.usageMessage().footer(footer.toArray(String[]::new));
       return spec;
     }

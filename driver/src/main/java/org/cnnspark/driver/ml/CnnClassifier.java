@@ -4,6 +4,7 @@ import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleArrayParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
@@ -23,6 +24,8 @@ import org.cnnspark.driver.data.DataSplit;
 import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.data.LoadedData;
 import org.cnnspark.driver.kryo.KryoSettings;
+import org.cnnspark.driver.train.LearningRate;
+import org.cnnspark.driver.train.LrSchedules;
 import org.cnnspark.driver.train.TrainConfig;
 import org.cnnspark.driver.train.TrainState;
 import org.cnnspark.driver.train.TrainingRun;
@@ -66,6 +69,13 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   private final LongParam seed;
   private final Param<String> split;
   private final IntParam numWorkers;
+  private final Param<String> lrSchedule;
+  private final DoubleArrayParam lrMilestones;
+  private final DoubleParam lrGamma;
+  private final DoubleParam lrMin;
+  private final DoubleParam warmupEpochs;
+  private final Param<String> lrScaling;
+  private final DoubleParam maxLrScale;
   private final Param<String> labelCol;
   private final Columns columns;
 
@@ -99,9 +109,27 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     numWorkers = new IntParam(this, "numWorkers", "partitions trained in parallel; 0 = the cores Spark gives the job",
         ParamValidators.gtEq(0));
     labelCol = new Param<>(this, "labelCol", "label column: class indices 0, 1, 2, ...");
+    lrSchedule = new Param<>(this, "lrSchedule", "learning rate over the run, a function of t = epochs done (fractional): "
+        + LrSchedules.scheduleNames(), new Validators.LrSchedule());
+    lrMilestones = new DoubleArrayParam(this, "lrMilestones", "epochs (increasing, > 0, may be fractional) at which the "
+        + "step schedule multiplies the rate by lrGamma; empty = none", new Validators.Milestones());
+    lrGamma = new DoubleParam(this, "lrGamma", "factor of the step schedule at each milestone, in (0, 1]",
+        ParamValidators.inRange(0, 1, false, true));
+    lrMin = new DoubleParam(this, "lrMin", "rate the cosine schedule reaches at the end of the last epoch (>= 0)",
+        ParamValidators.gtEq(0));
+    warmupEpochs = new DoubleParam(this, "warmupEpochs", "ramp the rate linearly from lr up to the scaled rate over the "
+        + "first X epochs (>= 0, fractional; 0 = none)", ParamValidators.gtEq(0));
+    lrScaling = new Param<>(this, "lrScaling", "scale the rate with the number of workers W: "
+        + LrSchedules.scalingNames(), new Validators.LrScaling());
+    maxLrScale = new DoubleParam(this, "maxLrScale", "cap of lrScaling's factor, in [1, " + (int) LearningRate.LARGEST_SCALE
+        + "]", ParamValidators.inRange(1, LearningRate.LARGEST_SCALE));
+    LearningRate absent = LearningRate.constant();
     List<ParamPair<?>> defaults = List.of(architecture.w("tutorial-cnn"), inputShape.w(""), epochs.w(5), batchSize.w(64),
         optimizer.w("sgd"), nesterov.w(false), roundsPerEpoch.w(1), resetOptimizerState.w(false), shuffle.w(true),
-        seed.w(1L), split.w(DataSplit.CONTIGUOUS.value()), numWorkers.w(0), labelCol.w("label"));
+        seed.w(1L), split.w(DataSplit.CONTIGUOUS.value()), numWorkers.w(0), labelCol.w("label"),
+        lrSchedule.w(absent.schedule().name()), lrMilestones.w(new double[0]), lrGamma.w(absent.gamma()),
+        lrMin.w(absent.min()), warmupEpochs.w(absent.warmupEpochs()), lrScaling.w(absent.scaling().name()),
+        maxLrScale.w(absent.maxScale()));
     setDefault(CollectionConverters.asScala(defaults).toList());
     columns = ImageColumnsParams.Columns.of(this, "");
   }
@@ -181,6 +209,34 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     return labelCol;
   }
 
+  public Param<String> lrSchedule() {
+    return lrSchedule;
+  }
+
+  public DoubleArrayParam lrMilestones() {
+    return lrMilestones;
+  }
+
+  public DoubleParam lrGamma() {
+    return lrGamma;
+  }
+
+  public DoubleParam lrMin() {
+    return lrMin;
+  }
+
+  public DoubleParam warmupEpochs() {
+    return warmupEpochs;
+  }
+
+  public Param<String> lrScaling() {
+    return lrScaling;
+  }
+
+  public DoubleParam maxLrScale() {
+    return maxLrScale;
+  }
+
   // Getters
   public String getArchitecture() {
     return getOrDefault(architecture);
@@ -250,6 +306,34 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public String getLabelCol() {
     return getOrDefault(labelCol);
+  }
+
+  public String getLrSchedule() {
+    return getOrDefault(lrSchedule);
+  }
+
+  public double[] getLrMilestones() {
+    return getOrDefault(lrMilestones);
+  }
+
+  public double getLrGamma() {
+    return (Double) getOrDefault(lrGamma);
+  }
+
+  public double getLrMin() {
+    return (Double) getOrDefault(lrMin);
+  }
+
+  public double getWarmupEpochs() {
+    return (Double) getOrDefault(warmupEpochs);
+  }
+
+  public String getLrScaling() {
+    return getOrDefault(lrScaling);
+  }
+
+  public double getMaxLrScale() {
+    return (Double) getOrDefault(maxLrScale);
   }
 
   // Setters return this
@@ -334,6 +418,53 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     return this;
   }
 
+  public CnnClassifier setLrSchedule(String value) {
+    set(lrSchedule, value);
+    return this;
+  }
+
+  /** Milestones in epochs, e.g. {@code setLrMilestones(3, 4.5)}. */
+  public CnnClassifier setLrMilestones(double... value) {
+    set(lrMilestones, value);
+    return this;
+  }
+
+  /** Milestones as the command line takes them, e.g. "3,4.5". */
+  public CnnClassifier setLrMilestones(String value) {
+    return setLrMilestones(LearningRate.parseMilestones(value).stream().mapToDouble(Double::doubleValue).toArray());
+  }
+
+  public CnnClassifier setLrGamma(double value) {
+    set(lrGamma, value);
+    return this;
+  }
+
+  public CnnClassifier setLrMin(double value) {
+    set(lrMin, value);
+    return this;
+  }
+
+  public CnnClassifier setWarmupEpochs(double value) {
+    set(warmupEpochs, value);
+    return this;
+  }
+
+  public CnnClassifier setLrScaling(String value) {
+    set(lrScaling, value);
+    return this;
+  }
+
+  public CnnClassifier setMaxLrScale(double value) {
+    set(maxLrScale, value);
+    return this;
+  }
+
+  /** The learning-rate schedule the params describe (unset ones: the absent values, the optimizer's rate throughout). */
+  LearningRate learningRate() {
+    return LearningRate.of(getLrSchedule(), java.util.Arrays.stream(getLrMilestones()).boxed().toList(), getLrGamma(),
+        getLrMin(), getWarmupEpochs(), getLrScaling(), getMaxLrScale());
+  }
+
   /**
    * The optimizer the params describe: those set over the type's defaults (as the command line
    * does); settings without a Param (Adam's betas and eps) keep the defaults.
@@ -370,7 +501,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     OptimizerConfig opt = optimizerConfig();
     TrainConfig cfg = TrainConfig.defaults().epochs(getEpochs()).batchSize(getBatchSize())
         .roundsPerEpoch(getRoundsPerEpoch()).resetOptimizerState(getResetOptimizerState()).seed(getSeed())
-        .shuffle(getShuffle());
+        .shuffle(getShuffle()).learningRate(learningRate());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
     KryoSettings.check(jsc.getConf());
     int w = getNumWorkers() > 0 ? getNumWorkers() : Math.max(1, jsc.defaultParallelism());

@@ -2,6 +2,7 @@ package org.cnnspark.driver.ml;
 
 import java.io.Serializable;
 import org.cnnspark.driver.data.DataSplit;
+import org.cnnspark.driver.train.LrSchedules;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.optim.Optimizers;
@@ -61,6 +62,41 @@ final class Validators {
     @Override
     public Object apply(String s) {
       return DataSplit.find(s).isPresent();
+    }
+  }
+
+  /** A registered learning-rate schedule name. */
+  static final class LrSchedule extends AbstractFunction1<String, Object> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object apply(String s) {
+      return LrSchedules.findSchedule(s).isPresent();
+    }
+  }
+
+  /** A registered learning-rate scaling rule name. */
+  static final class LrScaling extends AbstractFunction1<String, Object> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object apply(String s) {
+      return LrSchedules.findScaling(s).isPresent();
+    }
+  }
+
+  /** Milestones in epochs: finite, > 0, increasing (empty = none). */
+  static final class Milestones extends AbstractFunction1<double[], Object> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object apply(double[] epochs) {
+      for (int i = 0; i < epochs.length; i++) {
+        if (!(Double.isFinite(epochs[i]) && epochs[i] > 0 && (i == 0 || epochs[i] > epochs[i - 1]))) {
+          return false;
+        }
+      }
+      return true;
     }
   }
 }

@@ -453,6 +453,39 @@ class BadInputCliTest {
   }
 
   @Test
+  void badLearningRateOptions() {
+    assertBad(List.of(
+        new Case("--lr-schedule must be constant, step or cosine, got 'cosinus'", train(good, "--lr-schedule", "cosinus")),
+        new Case("--lr-scaling must be none, linear or sqrt, got 'double'", train(good, "--lr-scaling", "double")),
+        new Case("--lr-schedule step needs --lr-milestones", train(good, "--lr-schedule", "step")),
+        new Case("--lr-schedule step needs --lr-milestones", train(good, "--lr-schedule", "step", "--lr-milestones", "")),
+        new Case("--lr-milestones must be epochs separated by commas", train(good, "--lr-schedule", "step",
+            "--lr-milestones", "0.5,x")),
+        new Case("--lr-milestones must increase, got 0.5,0.2", train(good, "--lr-schedule", "step", "--lr-milestones",
+            "0.5,0.2")),
+        new Case("--lr-milestones must be epochs > 0", train(good, "--lr-schedule", "step", "--lr-milestones", "-1")),
+        new Case("--lr-milestones 0.5,2.0 go beyond the run's 1 epoch", train(good, "--lr-schedule", "step",
+            "--lr-milestones", "0.5,2")),
+        new Case("--lr-milestones applies to --lr-schedule step only", train(good, "--lr-milestones", "0.5")),
+        new Case("--lr-gamma applies to --lr-schedule step only", train(good, "--lr-gamma", "0.5")),
+        new Case("--lr-gamma must be in (0, 1], got 2.0", train(good, "--lr-schedule", "step", "--lr-milestones", "0.5",
+            "--lr-gamma", "2")),
+        new Case("Invalid value for option '--lr-gamma'", train(good, "--lr-gamma", "abc")),
+        new Case("--lr-min applies to --lr-schedule cosine only", train(good, "--lr-min", "0.001")),
+        new Case("--lr-min 0.5 must be below the learning rate 0.01 (--lr)", train(good, "--lr-schedule", "cosine",
+            "--lr-min", "0.5")),
+        new Case("--max-lr-scale must be in [1, 1024], got -1.0", train(good, "--lr-scaling", "linear", "--max-lr-scale",
+            "-1")),
+        new Case("--max-lr-scale must be in [1, 1024], got 1000000.0", train(good, "--lr-scaling", "linear",
+            "--max-lr-scale", "1e6")),
+        new Case("--max-lr-scale caps --lr-scaling linear or sqrt", train(good, "--max-lr-scale", "4")),
+        new Case("--warmup-epochs 2.0 is longer than the run's 1 epoch", train(good, "--lr-scaling", "linear",
+            "--warmup-epochs", "2")),
+        new Case("--warmup-epochs must be >= 0", train(good, "--lr-scaling", "sqrt", "--warmup-epochs", "-1")),
+        new Case("with --lr-scaling none there is nothing to ramp", train(good, "--warmup-epochs", "0.5"))));
+  }
+
+  @Test
   void failedRunsLeaveExistingOutputsUntouched() throws IOException {
     Path keep = dir.resolve("keep");
     assertEquals(0, CliTest.run(train(good, "--out", keep.toString())).code());

@@ -19,6 +19,7 @@ import org.apache.spark.sql.SparkSession;
 import org.cnnspark.driver.LocalSpark;
 import org.cnnspark.driver.store.Checkpoints;
 import org.cnnspark.driver.store.ModelDir;
+import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.engine.io.ModelFile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -133,6 +134,78 @@ class CheckpointTest {
     assertEquals(Files.readAllLines(full.resolve(ModelDir.METRICS)).size(),
         Files.readAllLines(resumed.resolve(ModelDir.METRICS)).size(), "metrics of all 6 rounds");
     assertEquals(List.of("round-000005.cnn", "round-000006.cnn"), checkpointNames(resumed));
+  }
+
+  @Test
+  void resumingInTheMiddleOfTheWarmUpEndsWithTheUninterruptedBits() throws IOException {
+    String[] schedule = {"--lr-scaling", "linear", "--warmup-epochs", "1.5", "--lr-schedule", "cosine", "--lr-min", "0.001"};
+    Path straight = dir.resolve("warm-up-straight");
+    CliTest.Run r = train(straight, with(schedule, "--keep-checkpoints", "6"));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("learning rate: cosine to 0.001 over 2 epochs; warm-up 1.5 epochs; linear scaling, cap 8.0"
+        + " (peak 0.1 = --lr x 2.0)"), r.err());
+    assertTrue(r.err().contains("epoch 1/2 round 1/3: loss") && r.err().contains("lr 0.05000"), r.err());
+    Checkpoints.Checkpoint two = checkpoint(straight, 2);
+    assertEquals(Map.of("lr-scaling", "linear", "warmup-epochs", "1.5", "lr-schedule", "cosine", "lr-min", "0.001"),
+        scheduleOptions(two.options()), "only the options that differ from their absent values");
+    assertEquals(Map.of(), scheduleOptions(checkpoint(full, 6).options()), "a run without them stores none");
+    // rates of rounds at t = 0, 1/3, 2/3, ...: 2 x 0.05 on cosine, times the warm-up from 1/2 to 1 until t = 1.5
+    List<String> lines = Files.readAllLines(straight.resolve(ModelDir.METRICS));
+    for (int i = 0; i < 6; i++) {
+      double t = i / 3.0;
+      double cosine = 0.001 + (0.1 - 0.001) * (1 + Math.cos(Math.PI * t / 2)) / 2;
+      double rate = cosine * (t < 1.5 ? 0.5 + 0.5 * t / 1.5 : 1);
+      assertEquals(rate, RoundMetrics.fromJson(lines.get(i)).lr(), 1e-15, "round " + (i + 1) + ": " + lines.get(i));
+    }
+    String model = CliTest.readModel(straight).provenance().get("lr_schedule");
+    assertEquals("cosine to 0.001 over 2 epochs; warm-up 1.5 epochs; linear scaling, cap 8.0", model);
+    assertEquals("2.0", CliTest.readModel(straight).provenance().get("lr_scale"));
+
+    Path resumed = copyWithSchedule(straight, "warm-up-resumed", 2);
+    r = train(resumed, with(schedule, "--resume"));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("resuming from") && r.err().contains("round-000002.cnn"), r.err());
+    assertArrayEquals(modelParams(straight), modelParams(resumed), "resumed at t = 2/3, inside the warm-up");
+    List<String> again = Files.readAllLines(resumed.resolve(ModelDir.METRICS));
+    assertEquals(6, again.size());
+    for (int i = 0; i < 6; i++) {
+      assertEquals(RoundMetrics.fromJson(lines.get(i)).lr(), RoundMetrics.fromJson(again.get(i)).lr(), 0.0, again.get(i));
+    }
+
+    // the cosine spans the run's epochs: --epochs may not change; nor may the schedule be left out
+    CliTest.Run longer = train(resumed, with(schedule, "--resume", "--epochs", "3"));
+    assertEquals(2, longer.code(), longer.err());
+    assertTrue(longer.err().contains("--epochs 3 (checkpoint: 2)") && longer.err().contains("spans the run's epochs"),
+        longer.err());
+    Path without = copyWithSchedule(straight, "warm-up-without", 2);
+    CliTest.Run plain = train(without, "--resume");
+    assertEquals(2, plain.code(), plain.err());
+    assertTrue(plain.err().contains("--lr-schedule (not given) (checkpoint: cosine)")
+        && plain.err().contains("--warmup-epochs (not given) (checkpoint: 1.5)"), plain.err());
+  }
+
+  /** {@code base} followed by {@code more}. */
+  static String[] with(String[] base, String... more) {
+    String[] all = Arrays.copyOf(base, base.length + more.length);
+    System.arraycopy(more, 0, all, base.length, more.length);
+    return all;
+  }
+
+  /** The learning-rate entries of a checkpoint's options. */
+  static Map<String, String> scheduleOptions(Map<String, String> options) {
+    Map<String, String> o = new java.util.TreeMap<>(options);
+    o.keySet().retainAll(List.of("lr-schedule", "lr-milestones", "lr-gamma", "lr-min", "warmup-epochs", "lr-scaling",
+        "max-lr-scale"));
+    return o;
+  }
+
+  /** A new model directory holding checkpoint {@code round} of the run in {@code from}. */
+  static Path copyWithSchedule(Path from, String name, int round) throws IOException {
+    Path copy = dir.resolve(name);
+    Files.createDirectories(copy.resolve(Checkpoints.DIR));
+    String f = String.format("round-%06d.cnn", round);
+    Files.copy(from.resolve(Checkpoints.DIR).resolve(f), copy.resolve(Checkpoints.DIR).resolve(f));
+    return copy;
   }
 
   @Test

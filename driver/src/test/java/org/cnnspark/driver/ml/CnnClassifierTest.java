@@ -34,6 +34,8 @@ import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.data.LoadedData;
 import org.cnnspark.driver.train.DistributedTrainer;
 import org.cnnspark.driver.train.EngineSpec;
+import org.cnnspark.driver.train.LearningRate;
+import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.driver.train.TrainConfig;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.optim.Adam;
@@ -199,6 +201,41 @@ class CnnClassifierTest {
     assertEquals(0.01, old.getLr());
     assertEquals(0.9, old.getMomentum());
     assertEquals(0.0, old.getWeightDecay());
+    assertEquals(LearningRate.constant(), old.learningRate(), "saved before schedules: the optimizer's rate throughout");
+  }
+
+  @Test
+  void learningRateParamsScheduleTheRateAndAreChecked() throws IOException {
+    assertEquals(LearningRate.constant(), new CnnClassifier().learningRate(), "unset: the absent values");
+    CnnClassifier step = new CnnClassifier().setLrSchedule("step").setLrMilestones("3,4.5").setLrGamma(0.5)
+        .setLrScaling("sqrt").setMaxLrScale(2).setWarmupEpochs(0.5);
+    assertEquals(LearningRate.of("step", List.of(3.0, 4.5), 0.5, 0, 0.5, "sqrt", 2), step.learningRate());
+    String path = dir.resolve("estimator-schedule").toString();
+    step.write().overwrite().save(path);
+    assertEquals(step.learningRate(), CnnClassifier.load(path).learningRate());
+    assertArrayEquals(new double[] {3, 4.5}, CnnClassifier.load(path).getLrMilestones());
+
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setLrSchedule("cosinus"));
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setLrScaling("double"));
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setLrMilestones(2, 1));
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setLrMilestones("2,x"));
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setLrGamma(0));
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setLrMin(-1));
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setWarmupEpochs(-1));
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setMaxLrScale(0.5));
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setMaxLrScale(1e6));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> classifier().setLrScaling("linear").setWarmupEpochs(3).fit(train));
+    assertTrue(e.getMessage().contains("--warmup-epochs 3.0 is longer than the run's 2 epochs"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> classifier().setLrMilestones(1).fit(train));
+    assertTrue(e.getMessage().contains("--lr-milestones applies to --lr-schedule step only"), e.getMessage());
+
+    // one epoch of two rounds, linear scaling on 2 workers and cosine: rounds start at 2 x 0.05, then half that
+    CnnClassificationModel m = classifier().setEpochs(1).setRoundsPerEpoch(2).setLrSchedule("cosine")
+        .setLrScaling("linear").fit(train);
+    assertEquals(0.1, RoundMetrics.fromJson(m.trainingMetrics().get(0)).lr(), 1e-15);
+    assertEquals(0.05, RoundMetrics.fromJson(m.trainingMetrics().get(1)).lr(), 1e-15);
+    assertEquals("cosine to 0.0 over 1 epoch; linear scaling, cap 8.0", m.modelFile().provenance().get("lr_schedule"));
   }
 
   /** Settings not set take the optimizer's defaults, as on the command line; those set win. */
