@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * parameters and optimizer state; every partition trains its share of the round
  * ({@link RoundTask}); the per-partition results come back by partition index and are summed in
  * that order ({@link ParamSum}), then averaged weighted by example count; the next round starts
- * from the average. The data's partitions are the workers: W partitions train in parallel as far
+ * from the average, or from an outer step on it ({@link OuterSgd}, whose momentum buffer the
+ * driver keeps in the {@link TrainState}). The data's partitions are the workers: W partitions train in parallel as far
  * as the cluster has task slots.
  *
  * <p>Call order: construct, then {@link #run} (any number of times, e.g. to continue from a saved
@@ -96,13 +97,15 @@ public final class DistributedTrainer {
    */
   public TrainState run(JavaRDD<ImageBlock> train, JavaRDD<ImageBlock> test, TrainState from, RoundListener listener) {
     checkResultSize(jsc.getConf(), train.getNumPartitions(), from.params().length + (long) from.state().length);
-    TrainState state = from;
-    int k = config.roundsPerEpoch();
     int workers = train.getNumPartitions();
     double base = engine.optimizerConfig().lr();
+    OuterSgd outer = config.outer().settings(workers);
+    int trainable = outer.isAverage() ? 0 : engine.trainableSize();
+    TrainState state = withOuterState(from, outer.stateSize(trainable));
     while (state.epoch() < config.epochs()) {
       int epoch = state.epoch();
       int round = state.round();
+      int k = config.roundsInEpoch(epoch);
       long start = System.nanoTime();
       RoundOutcome out = round(train, state, workers);
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -110,8 +113,16 @@ public final class DistributedTrainer {
       int nextRound = round + 1 == k ? 0 : round + 1;
       int nextEpoch = round + 1 == k ? epoch + 1 : epoch;
       long steps = config.resetOptimizerState() ? sum.maxSteps() : state.steps() + sum.maxSteps();
-      TrainState next = new TrainState(nextEpoch, nextRound, sum.averageParams(state.params()),
-          sum.averageState(state.state()), steps);
+      float[] params;
+      float[] outerState = state.outer();
+      if (outer.isAverage() || sum.count() == 0) { // today's rounds, bit for bit
+        params = sum.averageParams(state.params());
+      } else {
+        OuterSgd.Step step = outer.step(state.params(), sum, state.outer(), trainable);
+        params = step.params();
+        outerState = step.buffer();
+      }
+      TrainState next = new TrainState(nextEpoch, nextRound, params, sum.averageState(state.state()), steps, outerState);
       double testLoss = Double.NaN;
       double testAcc = Double.NaN;
       long testN = 0;
@@ -134,6 +145,21 @@ public final class DistributedTrainer {
       }
     }
     return state;
+  }
+
+  /**
+   * {@code from} with an outer momentum buffer of {@code size} floats: a zero one at the start (and
+   * from a checkpoint of a build before outer rules, which never has momentum), else its own.
+   */
+  private static TrainState withOuterState(TrainState from, int size) {
+    if (from.outer().length == size) {
+      return from;
+    }
+    if (from.outer().length == 0) {
+      return new TrainState(from.epoch(), from.round(), from.params(), from.state(), from.steps(), new float[size]);
+    }
+    throw new IllegalArgumentException("the saved outer state holds " + from.outer().length + " values; this run's outer "
+        + "rule needs " + size + ": it is not from this run's architecture and outer options");
   }
 
   private record RoundOutcome(ParamSum sum, double taskSeconds) {}

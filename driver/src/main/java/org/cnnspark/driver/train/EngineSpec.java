@@ -8,6 +8,8 @@ import org.cnnspark.engine.Network;
 import org.cnnspark.engine.Normalization;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.Trainer;
+import org.cnnspark.engine.layers.Layer;
+import org.cnnspark.engine.layers.ParamDef;
 import org.cnnspark.engine.optim.OptimizerConfig;
 
 /**
@@ -60,6 +62,19 @@ public final class EngineSpec implements Serializable {
 
   public int threads() {
     return threads;
+  }
+
+  /** Trainable parameters (the prefix gradients and optimizer state cover), counted without building the network. */
+  public int trainableSize() {
+    long n = 0;
+    Shape cur = inputShape();
+    for (Layer layer : spec().instantiate()) {
+      for (ParamDef p : layer.params(cur)) {
+        n += p.trainable() ? p.size() : 0;
+      }
+      cur = layer.outputShape(cur);
+    }
+    return Math.toIntExact(n);
   }
 
   /** Equal keys build interchangeable engines. */

@@ -7,7 +7,8 @@ import org.cnnspark.engine.Seeds;
  * The order in which a partition visits its records, and the seeds of its steps. A partition's
  * epoch is a permutation of its records (or file order without shuffling) cut into minibatches
  * of the batch size, the last one possibly smaller; the K rounds of an epoch take consecutive runs
- * of those minibatches, so the minibatches do not depend on K, only how often they are averaged.
+ * of those minibatches, so the minibatches do not depend on K, only how often they are averaged
+ * (K may differ from epoch to epoch: {@link TrainConfig#roundsInEpoch}).
  * Everything derives from (seed, epoch, partition, step): re-running a task gives the same bits.
  */
 public final class EpochOrder {
@@ -40,7 +41,7 @@ public final class EpochOrder {
     return (int) (((long) n + batchSize - 1) / batchSize);
   }
 
-  /** First minibatch of round r (0-based) of k; round r runs minibatches [firstBatch(r), firstBatch(r + 1)). */
+  /** First minibatch of round r (0-based) of the epoch's k; round r runs minibatches [firstBatch(r), firstBatch(r + 1)). */
   public static int firstBatch(int batches, int round, int roundsPerEpoch) {
     return (int) ((long) batches * round / roundsPerEpoch);
   }

@@ -69,6 +69,11 @@ public final class ParamSum {
     return maxSteps;
   }
 
+  /** The weighted mean of parameter i in double (an outer step's input); count() must be > 0. */
+  public double meanParam(int i) {
+    return params[i] / count;
+  }
+
   /** The weighted mean of the parameters, or {@code previous} when no partition had examples. */
   public float[] averageParams(float[] previous) {
     return average(params, previous);

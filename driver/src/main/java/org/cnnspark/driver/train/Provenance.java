@@ -26,7 +26,9 @@ final class Provenance {
     prov.put("partitions", Integer.toString(data.train().partitions()));
     prov.put("threads_per_task", Integer.toString(trainer.engine().threads()));
     prov.put("averaging", cfg.averagingMode());
-    prov.put("rounds_per_epoch", Integer.toString(cfg.roundsPerEpoch()));
+    prov.put("rounds_per_epoch", cfg.roundsText());
+    prov.put("outer", cfg.outer().describe());
+    prov.put("outer_settings", cfg.outer().settings(data.train().partitions()).describe());
     prov.put("reset_optimizer_state", Boolean.toString(cfg.resetOptimizerState()));
     prov.put("epochs", Integer.toString(cfg.epochs()));
     prov.put("batch_size", Integer.toString(cfg.batchSize()));

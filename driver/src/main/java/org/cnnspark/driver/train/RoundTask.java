@@ -49,8 +49,9 @@ final class RoundTask implements Function2<Integer, Iterator<ImageBlock>, Iterat
     int n = data.count();
     int batch = config.batchSize();
     int batches = EpochOrder.batches(n, batch);
-    int first = EpochOrder.firstBatch(batches, round, config.roundsPerEpoch());
-    int end = EpochOrder.firstBatch(batches, round + 1, config.roundsPerEpoch());
+    int k = config.roundsInEpoch(epoch);
+    int first = EpochOrder.firstBatch(batches, round, k);
+    int end = EpochOrder.firstBatch(batches, round + 1, k);
     if (first == end) {
       return new PartitionResult(partition, 0, 0, 0, 0, null, null, Kernels.gemm().name(), 0);
     }
