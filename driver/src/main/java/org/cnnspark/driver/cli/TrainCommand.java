@@ -21,6 +21,9 @@ import org.cnnspark.driver.train.LearningRate;
 import org.cnnspark.driver.train.LrScaling;
 import org.cnnspark.driver.train.LrSchedule;
 import org.cnnspark.driver.train.LrSchedules;
+import org.cnnspark.driver.train.OuterConfig;
+import org.cnnspark.driver.train.OuterRule;
+import org.cnnspark.driver.train.OuterRules;
 import org.cnnspark.driver.train.RoundListener;
 import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.driver.train.TrainConfig;
@@ -48,7 +51,8 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
     modelTransformer = TrainCommand.OptimizerHelp.class,
     description = {"Train a CNN on Spark: every round, each worker trains the engine on its partition's share, then the "
-        + "driver averages the parameters (weighted by examples, in partition order: bit-identical run to run).",
+        + "driver averages the parameters (weighted by examples, in partition order: bit-identical run to run), or "
+        + "with --outer takes an SGD step on the round's change.",
         "Writes MODEL_DIR/model.cnn (weights, architecture, provenance), MODEL_DIR/metrics.jsonl (one JSON line per round)"
             + " and MODEL_DIR/report.html (learning curves); checkpoints in MODEL_DIR/checkpoints (--resume continues from them)."})
 public final class TrainCommand implements Callable<Integer> {
@@ -136,9 +140,26 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin
   SparkArgs sparkArgs;
 
-  @Option(names = "--rounds-per-epoch", defaultValue = "1", paramLabel = "K",
-      description = "Parameter averages per epoch; each round trains 1/K of every partition's minibatches (default: ${DEFAULT-VALUE}).")
-  int roundsPerEpoch;
+  @Option(names = "--rounds-per-epoch", defaultValue = "1", paramLabel = "K[,K...]",
+      description = "Parameter averages per epoch; each round trains 1/K of every partition's minibatches. A list is a "
+          + "schedule: 8,2,1 = 8 rounds in epoch 1, 2 in epoch 2, then 1 in every later epoch (default: ${DEFAULT-VALUE}).")
+  String roundsPerEpoch;
+
+  @Option(names = "--outer", paramLabel = "RULE", completionCandidates = OuterNames.class,
+      description = "Outer update of each round: the workers' average x_avg gives the pseudo-gradient x - x_avg, to "
+          + "which the driver applies SGD with momentum: ${COMPLETION-CANDIDATES} (default: average, the plain average; "
+          + "the settings of each are listed at the end).")
+  String outer;
+
+  @Option(names = "--outer-lr", paramLabel = "LR", description = "Outer learning rate, in place of the --outer rule's.")
+  Double outerLr;
+
+  @Option(names = "--outer-momentum", paramLabel = "M", description = "Outer momentum in [0, 1), in place of the --outer rule's.")
+  Double outerMomentum;
+
+  @Option(names = "--outer-nesterov", arity = "0..1", paramLabel = "true|false",
+      description = "Outer Nesterov momentum on (or =false: off), in place of the --outer rule's.")
+  Boolean outerNesterov;
 
   @Option(names = "--reset-optimizer-state",
       description = "Start every round with zero momentum / Adam moments instead of averaging them with the parameters.")
@@ -192,9 +213,11 @@ public final class TrainCommand implements Callable<Integer> {
     LearningRate rate = LearningRate.of(lrSchedule, LearningRate.parseMilestones(lrMilestones), lrGamma, lrMin,
         warmupEpochs, lrScaling, maxLrScale);
     rate.checkBase(optConfig.lr());
-    TrainConfig cfg = TrainConfig.defaults().epochs(epochs).batchSize(batchSize).roundsPerEpoch(roundsPerEpoch)
+    TrainConfig cfg = TrainConfig.defaults().epochs(epochs).batchSize(batchSize)
+        .roundsSchedule(TrainConfig.parseRounds(roundsPerEpoch, "--rounds-per-epoch"))
         .resetOptimizerState(resetOptimizerState).seed(seed).shuffle(!noShuffle).evalEveryRound(evalEveryRound)
-        .learningRate(rate);
+        .learningRate(rate)
+        .outer(new OuterConfig(outer == null ? OuterConfig.ABSENT.rule() : outer, outerLr, outerMomentum, outerNesterov));
     Shape wanted = inputShape == null ? null : ModelArgs.parseShape(inputShape);
     DataSplit dataSplit = dataSplit();
     sparkArgs.check();
@@ -211,8 +234,8 @@ public final class TrainCommand implements Callable<Integer> {
       }
       int w = sparkArgs.workers(s);
       Checkpoints checkpoints = new Checkpoints(out, conf);
-      Map<String, String> options = options(spec, optConfig, rate, w, conf);
-      Checkpoints.Checkpoint from = startingPoint(checkpoints, options, freeOnResume(rate));
+      Map<String, String> options = options(spec, optConfig, cfg, w, conf);
+      Checkpoints.Checkpoint from = startingPoint(checkpoints, options, freeOnResume(rate), cfg);
       LoadedData train = Datasets.load(s.spark(), dataArgs.options(dataArgs.data, dataArgs.labels, w, wanted)
           .withSplit(dataSplit, seed));
       LoadedData testData = null;
@@ -244,12 +267,13 @@ public final class TrainCommand implements Callable<Integer> {
         }
         long cached = cachedBytes(s, train);
         System.err.printf("cnn-spark: %,d training images %s in %d partitions%s%s (cached: %.1f MB, %.0f bytes per image);"
-            + " %s;%s %s%n", train.count(), train.shape(), w,
+            + " %s%s;%s %s%n", train.count(), train.shape(), w,
             train.skipped() > 0 ? " (" + train.skipped() + " bad records skipped)" : "",
             testData == null ? "" : String.format(", %,d test images", testData.count()), cached / 1e6,
-            (double) cached / train.count(), cfg.averagingMode(), rate.isConstant() ? ""
-                : String.format(" learning rate: %s (peak %s = --lr x %s);", rate.describe(epochs),
-                    optConfig.lr() * rate.scale(w), rate.scale(w)), Kernels.description());
+            (double) cached / train.count(), cfg.averagingMode(),
+            cfg.outer().isAbsent() ? "" : " (outer step: " + cfg.outer().settings(w).describe() + ")",
+            rate.isConstant() ? "" : String.format(" learning rate: %s (peak %s = --lr x %s);", rate.describe(epochs),
+                optConfig.lr() * rate.scale(w), rate.scale(w)), Kernels.description());
         RoundListener progress = (m, state) -> System.err.println(m.line(epochs));
         CheckpointWriter writer = new CheckpointWriter(run, checkpoints, options, checkpointEvery, keepCheckpoints, from);
         TrainState done;
@@ -288,7 +312,7 @@ public final class TrainCommand implements Callable<Integer> {
    * The options that decide the bits of a run, as a checkpoint stores them; paths are made
    * absolute so that the same file given another way still matches.
    */
-  private Map<String, String> options(ModelSpec spec, OptimizerConfig opt, LearningRate rate, int w, Configuration conf)
+  private Map<String, String> options(ModelSpec spec, OptimizerConfig opt, TrainConfig cfg, int w, Configuration conf)
       throws IOException {
     Map<String, String> o = new TreeMap<>();
     o.put("data", qualified(dataArgs.data, conf));
@@ -311,7 +335,20 @@ public final class TrainCommand implements Callable<Integer> {
     o.put("nesterov", Boolean.toString(opt.nesterov()));
     o.put("weight-decay", Double.toString(opt.weightDecay()));
     o.put("workers", Integer.toString(w));
-    o.put("rounds-per-epoch", Integer.toString(roundsPerEpoch));
+    o.put("rounds-per-epoch", cfg.roundsText());
+    // options added after checkpoints existed enter only when given, so older checkpoints still match
+    if (!cfg.outer().rule().equals(OuterConfig.ABSENT.rule())) {
+      o.put("outer", cfg.outer().rule());
+    }
+    if (outerLr != null) {
+      o.put("outer-lr", Double.toString(outerLr));
+    }
+    if (outerMomentum != null) {
+      o.put("outer-momentum", Double.toString(outerMomentum));
+    }
+    if (outerNesterov != null) {
+      o.put("outer-nesterov", Boolean.toString(outerNesterov));
+    }
     o.put("reset-optimizer-state", Boolean.toString(resetOptimizerState));
     o.put("seed", Long.toString(seed));
     o.put("no-shuffle", Boolean.toString(noShuffle));
@@ -319,7 +356,8 @@ public final class TrainCommand implements Callable<Integer> {
     if (dataSplit() != DataSplit.CONTIGUOUS) { // absent = contiguous: checkpoints of earlier builds resume
       o.put("split", dataSplit().value());
     }
-    o.putAll(rate.givenOptions()); // only the settings that differ from the absent values: older checkpoints resume
+    // only the settings that differ from the absent values: older checkpoints resume
+    o.putAll(cfg.learningRate().givenOptions());
     o.values().removeIf(java.util.Objects::isNull);
     return o;
   }
@@ -337,14 +375,14 @@ public final class TrainCommand implements Callable<Integer> {
    * --resume refuses a directory whose checkpoints show an unfinished run: starting over would
    * throw that work away.
    */
-  private Checkpoints.Checkpoint startingPoint(Checkpoints checkpoints, Map<String, String> options, List<String> free)
-      throws IOException {
+  private Checkpoints.Checkpoint startingPoint(Checkpoints checkpoints, Map<String, String> options, List<String> free,
+      TrainConfig cfg) throws IOException {
     checkpoints.removeTemporaries();
     Checkpoints.Checkpoint latest = checkpoints.latest(System.err).orElse(null);
     if (!resume) {
       if (latest != null && latest.state().epoch() < Integer.parseInt(latest.options().getOrDefault("epochs", "0"))) {
         throw new IllegalArgumentException("--out " + out + " holds checkpoints of an unfinished run (" + latest.file()
-            + ", " + position(latest.state()) + " of " + latest.options().get("epochs") + " epochs): add --resume to continue "
+            + ", " + position(latest.state(), cfg) + " of " + latest.options().get("epochs") + " epochs): add --resume to continue "
             + "it, or delete " + out + "/" + Checkpoints.DIR + " to start over");
       }
       return null;
@@ -362,15 +400,15 @@ public final class TrainCommand implements Callable<Integer> {
     }
     TrainState at = latest.state();
     if (epochs < at.epoch() + (at.round() > 0 ? 1 : 0)) {
-      throw new IllegalArgumentException("--epochs " + epochs + " ends before " + latest.file() + " (" + position(at)
+      throw new IllegalArgumentException("--epochs " + epochs + " ends before " + latest.file() + " (" + position(at, cfg)
           + "): give at least --epochs " + (at.epoch() + (at.round() > 0 ? 1 : 0)));
     }
-    System.err.println("cnn-spark: resuming from " + latest.file() + " (" + position(at) + ")");
+    System.err.println("cnn-spark: resuming from " + latest.file() + " (" + position(at, cfg) + ")");
     return latest;
   }
 
-  private String position(TrainState at) {
-    return "next: epoch " + (at.epoch() + 1) + (roundsPerEpoch > 1 ? " round " + (at.round() + 1) : "");
+  private static String position(TrainState at, TrainConfig cfg) {
+    return "next: epoch " + (at.epoch() + 1) + (cfg.roundsInEpoch(at.epoch()) > 1 ? " round " + (at.round() + 1) : "");
   }
 
   /** The options a resumed run may change: not --epochs when the learning-rate schedule depends on the run's length. */
@@ -476,9 +514,17 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  /** The registered outer rule names, for --outer's help. */
+  static final class OuterNames implements Iterable<String> {
+    @Override
+    public Iterator<String> iterator() {
+      return OuterRules.all().stream().map(OuterRule::name).iterator();
+    }
+  }
+
   /**
    * Ends train's help with every optimizer and the defaults its settings take when not given, the
-   * splits, and every learning-rate schedule and scaling rule.
+   * splits, every learning-rate schedule and scaling rule, and the outer rules.
    */
   static final class OptimizerHelp implements CommandLine.IModelTransformer {
     @Override
@@ -495,6 +541,9 @@ public final class TrainCommand implements Callable<Integer> {
       LrSchedules.schedules().forEach(s -> footer.add("  " + s.name() + ": " + s.summary()));
       footer.add("Scaling with W workers (--warmup-epochs ramps up to it from --lr; --max-lr-scale caps it):");
       LrSchedules.scalings().forEach(s -> footer.add("  " + s.name() + ": " + s.summary()));
+      footer.add("");
+      footer.add("Outer rules (--outer; W = --workers; --outer-lr, --outer-momentum, --outer-nesterov replace a setting):");
+      OuterRules.all().forEach(r -> footer.add("  " + r.name() + ": " + r.summary()));
       spec.usageMessage().footer(footer.toArray(String[]::new));
       return spec;
     }

@@ -26,6 +26,9 @@ import org.cnnspark.driver.data.LoadedData;
 import org.cnnspark.driver.kryo.KryoSettings;
 import org.cnnspark.driver.train.LearningRate;
 import org.cnnspark.driver.train.LrSchedules;
+import org.cnnspark.driver.train.OuterConfig;
+import org.cnnspark.driver.train.OuterRules;
+import org.cnnspark.driver.train.OuterSgd;
 import org.cnnspark.driver.train.TrainConfig;
 import org.cnnspark.driver.train.TrainState;
 import org.cnnspark.driver.train.TrainingRun;
@@ -64,6 +67,11 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   private final BooleanParam nesterov;
   private final DoubleParam weightDecay;
   private final IntParam roundsPerEpoch;
+  private final Param<String> roundsSchedule;
+  private final Param<String> outer;
+  private final DoubleParam outerLr;
+  private final DoubleParam outerMomentum;
+  private final BooleanParam outerNesterov;
   private final BooleanParam resetOptimizerState;
   private final BooleanParam shuffle;
   private final LongParam seed;
@@ -100,6 +108,17 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
         + "the optimizer's default", ParamValidators.gtEq(0));
     roundsPerEpoch = new IntParam(this, "roundsPerEpoch",
         "parameter averages per epoch (>= 1); each round trains 1/K of every partition's minibatches", ParamValidators.gtEq(1));
+    roundsSchedule = new Param<>(this, "roundsSchedule", "rounds per epoch as a list, e.g. '8,2,1' = 8 rounds in epoch 1, "
+        + "2 in epoch 2, then 1 in every later epoch (at most epochs entries); empty = roundsPerEpoch in every epoch",
+        new Validators.RoundsSchedule());
+    outer = new Param<>(this, "outer", "outer update of each round's average: " + OuterRules.names() + " (average = the "
+        + "workers' average; bmuf and diloco apply SGD with momentum to the round's change on the driver)",
+        new Validators.Outer());
+    outerLr = new DoubleParam(this, "outerLr", "outer learning rate in (0, " + (int) OuterSgd.MAX_LR + "]; unset = the "
+        + "outer rule's", ParamValidators.inRange(0, OuterSgd.MAX_LR, false, true));
+    outerMomentum = new DoubleParam(this, "outerMomentum", "outer momentum in [0, 1); unset = the outer rule's",
+        ParamValidators.inRange(0, 1, true, false));
+    outerNesterov = new BooleanParam(this, "outerNesterov", "outer Nesterov momentum; unset = the outer rule's");
     resetOptimizerState = new BooleanParam(this, "resetOptimizerState",
         "start every round with zero momentum / Adam moments instead of averaging them with the parameters");
     shuffle = new BooleanParam(this, "shuffle", "visit each partition's records in an order from (seed, epoch, partition); "
@@ -125,9 +144,9 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
         + "]", ParamValidators.inRange(1, LearningRate.LARGEST_SCALE));
     LearningRate absent = LearningRate.constant();
     List<ParamPair<?>> defaults = List.of(architecture.w("tutorial-cnn"), inputShape.w(""), epochs.w(5), batchSize.w(64),
-        optimizer.w("sgd"), nesterov.w(false), roundsPerEpoch.w(1), resetOptimizerState.w(false), shuffle.w(true),
-        seed.w(1L), split.w(DataSplit.CONTIGUOUS.value()), numWorkers.w(0), labelCol.w("label"),
-        lrSchedule.w(absent.schedule().name()), lrMilestones.w(new double[0]), lrGamma.w(absent.gamma()),
+        optimizer.w("sgd"), nesterov.w(false), roundsPerEpoch.w(1), roundsSchedule.w(""), outer.w(OuterConfig.ABSENT.rule()),
+        resetOptimizerState.w(false), shuffle.w(true), seed.w(1L), split.w(DataSplit.CONTIGUOUS.value()), numWorkers.w(0),
+        labelCol.w("label"), lrSchedule.w(absent.schedule().name()), lrMilestones.w(new double[0]), lrGamma.w(absent.gamma()),
         lrMin.w(absent.min()), warmupEpochs.w(absent.warmupEpochs()), lrScaling.w(absent.scaling().name()),
         maxLrScale.w(absent.maxScale()));
     setDefault(CollectionConverters.asScala(defaults).toList());
@@ -183,6 +202,26 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public IntParam roundsPerEpoch() {
     return roundsPerEpoch;
+  }
+
+  public Param<String> roundsSchedule() {
+    return roundsSchedule;
+  }
+
+  public Param<String> outer() {
+    return outer;
+  }
+
+  public DoubleParam outerLr() {
+    return outerLr;
+  }
+
+  public DoubleParam outerMomentum() {
+    return outerMomentum;
+  }
+
+  public BooleanParam outerNesterov() {
+    return outerNesterov;
   }
 
   public BooleanParam resetOptimizerState() {
@@ -282,6 +321,29 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public int getRoundsPerEpoch() {
     return (Integer) getOrDefault(roundsPerEpoch);
+  }
+
+  public String getRoundsSchedule() {
+    return getOrDefault(roundsSchedule);
+  }
+
+  public String getOuter() {
+    return getOrDefault(outer);
+  }
+
+  /** The outer learning rate set, or null: the outer rule's. */
+  public Double getOuterLr() {
+    return given(outerLr);
+  }
+
+  /** The outer momentum set, or null: the outer rule's. */
+  public Double getOuterMomentum() {
+    return given(outerMomentum);
+  }
+
+  /** Outer Nesterov momentum as set, or null: the outer rule's. */
+  public Boolean getOuterNesterov() {
+    return isDefined(outerNesterov) ? (Boolean) $(outerNesterov) : null;
   }
 
   public boolean getResetOptimizerState() {
@@ -384,6 +446,32 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public CnnClassifier setRoundsPerEpoch(int value) {
     set(roundsPerEpoch, value);
+    return this;
+  }
+
+  /** Rounds per epoch as a list, "8,2,1"; "" (the default) = roundsPerEpoch in every epoch. */
+  public CnnClassifier setRoundsSchedule(String value) {
+    set(roundsSchedule, value);
+    return this;
+  }
+
+  public CnnClassifier setOuter(String value) {
+    set(outer, value);
+    return this;
+  }
+
+  public CnnClassifier setOuterLr(double value) {
+    set(outerLr, value);
+    return this;
+  }
+
+  public CnnClassifier setOuterMomentum(double value) {
+    set(outerMomentum, value);
+    return this;
+  }
+
+  public CnnClassifier setOuterNesterov(boolean value) {
+    set(outerNesterov, value);
     return this;
   }
 
@@ -494,14 +582,21 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     return String.join(" | ", parts);
   }
 
+  /** The rounds the params describe; a roundsSchedule, when set, in place of roundsPerEpoch. */
+  TrainConfig trainConfig() {
+    TrainConfig cfg = TrainConfig.defaults().epochs(getEpochs()).batchSize(getBatchSize());
+    cfg = getRoundsSchedule().isEmpty() ? cfg.roundsPerEpoch(getRoundsPerEpoch())
+        : cfg.roundsSchedule(TrainConfig.parseRounds(getRoundsSchedule(), "roundsSchedule"));
+    return cfg.resetOptimizerState(getResetOptimizerState()).seed(getSeed()).shuffle(getShuffle())
+        .learningRate(learningRate()).outer(new OuterConfig(getOuter(), getOuterLr(), getOuterMomentum(), getOuterNesterov()));
+  }
+
   @Override
   public CnnClassificationModel fit(Dataset<?> dataset) {
     transformSchema(dataset.schema());
     ModelSpec spec = ModelSpec.parse(getArchitecture());
     OptimizerConfig opt = optimizerConfig();
-    TrainConfig cfg = TrainConfig.defaults().epochs(getEpochs()).batchSize(getBatchSize())
-        .roundsPerEpoch(getRoundsPerEpoch()).resetOptimizerState(getResetOptimizerState()).seed(getSeed())
-        .shuffle(getShuffle()).learningRate(learningRate());
+    TrainConfig cfg = trainConfig();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
     KryoSettings.check(jsc.getConf());
     int w = getNumWorkers() > 0 ? getNumWorkers() : Math.max(1, jsc.defaultParallelism());

@@ -3,6 +3,8 @@ package org.cnnspark.driver.ml;
 import java.io.Serializable;
 import org.cnnspark.driver.data.DataSplit;
 import org.cnnspark.driver.train.LrSchedules;
+import org.cnnspark.driver.train.OuterRules;
+import org.cnnspark.driver.train.TrainConfig;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.optim.Optimizers;
@@ -12,18 +14,23 @@ import scala.runtime.AbstractFunction1;
 final class Validators {
   private Validators() {}
 
+  /** True when {@code parse} takes the value: it throws IllegalArgumentException on one it refuses. */
+  private static boolean parses(Runnable parse) {
+    try {
+      parse.run();
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   /** A spec string the engine parses. */
   static final class Architecture extends AbstractFunction1<String, Object> implements Serializable {
     private static final long serialVersionUID = 1L;
 
     @Override
     public Object apply(String s) {
-      try {
-        ModelSpec.parse(s);
-        return true;
-      } catch (IllegalArgumentException e) {
-        return false;
-      }
+      return parses(() -> ModelSpec.parse(s));
     }
   }
 
@@ -33,15 +40,7 @@ final class Validators {
 
     @Override
     public Object apply(String s) {
-      if (s.isEmpty()) {
-        return true;
-      }
-      try {
-        Shape.parse(s);
-        return true;
-      } catch (IllegalArgumentException e) {
-        return false;
-      }
+      return s.isEmpty() || parses(() -> Shape.parse(s));
     }
   }
 
@@ -97,6 +96,26 @@ final class Validators {
         }
       }
       return true;
+    }
+  }
+
+  /** A registered outer rule name. */
+  static final class Outer extends AbstractFunction1<String, Object> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object apply(String s) {
+      return OuterRules.find(s).isPresent();
+    }
+  }
+
+  /** Empty (roundsPerEpoch in every epoch) or a list of whole numbers >= 1, "8,2,1". */
+  static final class RoundsSchedule extends AbstractFunction1<String, Object> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object apply(String s) {
+      return s.isEmpty() || parses(() -> TrainConfig.parseRounds(s, "roundsSchedule"));
     }
   }
 }

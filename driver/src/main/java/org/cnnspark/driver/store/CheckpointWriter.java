@@ -35,7 +35,7 @@ public final class CheckpointWriter implements RoundListener {
     this.every = every;
     this.keep = keep;
     TrainState at = resumedFrom == null ? null : resumedFrom.state();
-    this.rounds = at == null ? 0 : (long) at.epoch() * run.config().roundsPerEpoch() + at.round();
+    this.rounds = at == null ? 0 : run.config().roundsBefore(at.epoch()) + at.round();
     this.lastFile = resumedFrom == null ? null : resumedFrom.file();
   }
 

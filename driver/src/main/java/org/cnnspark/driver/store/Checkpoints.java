@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,13 @@ import org.cnnspark.engine.io.ModelFile;
  * where NNNNNN counts the rounds done. Each is one engine model file (magic, version, CRC32C over
  * every byte) holding the averaged parameters, optimizer state and step count; its provenance
  * adds the position (epoch and round to run next), the run's options as JSON and the metrics
- * lines so far, so the checksum covers all of it. Written through Hadoop's FileSystem API to a
+ * lines so far, so the checksum covers all of it. An outer rule with momentum adds the driver's
+ * outer momentum buffer after the optimizer state, and the entry {@value #OUTER_STATE} saying how
+ * many of that section's floats it takes; without the entry (every checkpoint of a build before
+ * outer rules, and every run without outer momentum) the section is the optimizer's alone. So a
+ * checkpoint stays one checked engine model file of the format every build reads, and only
+ * checkpoints carry the outer state: it continues a run, it is no part of a model. Written through
+ * Hadoop's FileSystem API to a
  * hidden temporary name, then renamed: a file with the checkpoint name is always complete, and a
  * run killed mid-write leaves only a hidden temporary, removed by the next run.
  *
@@ -42,6 +49,7 @@ public final class Checkpoints {
   static final String ROUND = "checkpoint_round";
   static final String OPTIONS = "checkpoint_options";
   static final String METRICS = "checkpoint_metrics";
+  static final String OUTER_STATE = "checkpoint_outer_state";
   private static final Pattern NAME = Pattern.compile("round-(\\d{6,})\\.cnn");
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -84,8 +92,14 @@ public final class Checkpoints {
     prov.put(ROUND, Integer.toString(state.round()));
     prov.put(OPTIONS, JSON.writeValueAsString(new TreeMap<>(options)));
     prov.put(METRICS, String.join("\n", metrics));
+    float[] states = state.state();
+    if (state.outer().length > 0) {
+      prov.put(OUTER_STATE, Integer.toString(state.outer().length));
+      states = Arrays.copyOf(state.state(), state.state().length + state.outer().length);
+      System.arraycopy(state.outer(), 0, states, state.state().length, state.outer().length);
+    }
     ModelFile checkpoint = new ModelFile(model.spec(), model.inputShape(), model.normalization(), model.classNames(),
-        prov, model.optimizer(), state.steps(), state.params(), state.state());
+        prov, model.optimizer(), state.steps(), state.params(), states);
     String file = file(rounds);
     HadoopFiles.write(file, conf, checkpoint::write);
     List<Long> all = numbers();
@@ -139,8 +153,15 @@ public final class Checkpoints {
     Map<String, String> options;
     try {
       options = JSON.readValue(p.get(OPTIONS), new TypeReference<TreeMap<String, String>>() {});
+      float[] states = m.optimizerState();
+      int outer = Integer.parseInt(p.getOrDefault(OUTER_STATE, "0"));
+      if (outer < 0 || outer > states.length) {
+        throw new IllegalArgumentException("checkpoint " + file + " declares " + outer + " outer state values in a "
+            + "section of " + states.length + " (" + OUTER_STATE + ")");
+      }
       TrainState state = new TrainState(Integer.parseInt(p.get(EPOCH)), Integer.parseInt(p.get(ROUND)), m.params(),
-          m.optimizerState(), m.optimizerSteps());
+          Arrays.copyOf(states, states.length - outer), m.optimizerSteps(),
+          Arrays.copyOfRange(states, states.length - outer, states.length));
       String lines = p.get(METRICS);
       return new Checkpoint(file, state, m, options, lines.isEmpty() ? List.of() : List.of(lines.split("\n")));
     } catch (JsonProcessingException | NumberFormatException e) {

@@ -37,11 +37,13 @@ class CheckpointTest {
   static Path dir;
   static SparkSession spark;
   static Path images;
+  static Path few;
   static Path full;
 
   @BeforeAll
   static void start() throws IOException {
     images = LocalSpark.writeIdx(dir.resolve("data"), "small-train", LocalSpark.fashion("train", 0, 2000), true);
+    few = LocalSpark.writeIdx(dir.resolve("few"), "few-train", LocalSpark.fashion("train", 0, 400), true);
     spark = LocalSpark.start(2, "cnn-spark checkpoint tests");
     full = dir.resolve("full");
     CliTest.Run r = train(full, "--keep-checkpoints", "2");
@@ -345,6 +347,62 @@ class CheckpointTest {
   static void rewrite(Path file, ModelFile m, Map<String, String> provenance, float[] params) throws IOException {
     new ModelFile(m.spec(), m.inputShape(), m.normalization(), m.classNames(), provenance, m.optimizer(),
         m.optimizerSteps(), params, m.optimizerState()).write(file);
+  }
+
+  @Test
+  void resumingAfterOuterMomentumBuiltUpEndsWithTheUninterruptedBits() throws IOException {
+    Path straight = dir.resolve("outer-straight");
+    CliTest.Run r = train(straight, "--data", few.toString(), "--outer", "diloco", "--keep-checkpoints", "6");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("outer diloco") && r.err().contains("outer step: lr 0.7, momentum 0.9, Nesterov"), r.err());
+    Checkpoints.Checkpoint four = checkpoint(straight, 4); // next: epoch 2, round 2
+    assertEquals("diloco", four.options().get("outer"));
+    assertFalse(four.options().containsKey("outer-lr"), "options not given stay out of the map");
+    ModelFile model = ModelDir.read(straight.toString(), new Configuration());
+    int trainable = model.network(org.cnnspark.engine.kernels.Kernels.gemm(), "model").trainableSize();
+    assertEquals(trainable, four.state().outer().length, "the outer momentum buffer is in the checkpoint");
+    assertEquals(model.optimizerState().length, four.state().state().length, "and apart from the optimizer state");
+    assertEquals(Integer.toString(trainable), four.model().provenance().get("checkpoint_outer_state"));
+    assertEquals("diloco", model.provenance().get("outer"));
+
+    Path resumed = dir.resolve("outer-resumed");
+    Files.createDirectories(resumed.resolve(Checkpoints.DIR));
+    Files.copy(straight.resolve(Checkpoints.DIR).resolve("round-000004.cnn"),
+        resumed.resolve(Checkpoints.DIR).resolve("round-000004.cnn"));
+    CliTest.Run again = train(resumed, "--data", few.toString(), "--outer", "diloco", "--resume");
+    assertEquals(0, again.code(), again.err() + "\n" + r.err());
+    assertTrue(again.err().contains("next: epoch 2 round 2"), again.err());
+    assertArrayEquals(modelParams(straight), modelParams(resumed));
+    CliTest.Run other = train(resumed, "--data", few.toString(), "--resume");
+    assertEquals(2, other.code(), other.err());
+    assertTrue(other.err().contains("--outer (not given) (checkpoint: diloco)"), other.err());
+  }
+
+  @Test
+  void aRoundScheduleRunsItsRoundsAndResumesMidSchedule() throws IOException {
+    Path straight = dir.resolve("schedule-straight");
+    CliTest.Run r = train(straight, "--data", few.toString(), "--rounds-per-epoch", "3,1", "--epochs", "3",
+        "--keep-checkpoints", "5");
+    assertEquals(0, r.code(), r.err());
+    List<String> progress = r.err().lines().filter(l -> l.startsWith("epoch ")).map(l -> l.substring(0, l.indexOf(':')))
+        .toList();
+    assertEquals(List.of("epoch 1/3 round 1/3", "epoch 1/3 round 2/3", "epoch 1/3 round 3/3", "epoch 2/3", "epoch 3/3"),
+        progress);
+    assertEquals(5, Files.readAllLines(straight.resolve(ModelDir.METRICS)).size());
+    assertEquals("3,1", checkpoint(straight, 5).options().get("rounds-per-epoch"));
+    assertEquals("3,1", ModelDir.read(straight.toString(), new Configuration()).provenance().get("rounds_per_epoch"));
+
+    Path resumed = dir.resolve("schedule-resumed");
+    Files.createDirectories(resumed.resolve(Checkpoints.DIR));
+    Files.copy(straight.resolve(Checkpoints.DIR).resolve("round-000002.cnn"),
+        resumed.resolve(Checkpoints.DIR).resolve("round-000002.cnn"));
+    CliTest.Run again = train(resumed, "--data", few.toString(), "--rounds-per-epoch", "3,1", "--epochs", "3", "--resume");
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.err().contains("next: epoch 1 round 3"), again.err());
+    assertEquals(3, again.err().lines().filter(l -> l.startsWith("epoch ")).count(), again.err());
+    assertArrayEquals(modelParams(straight), modelParams(resumed));
+    assertEquals(List.of("round-000004.cnn", "round-000005.cnn"), checkpointNames(resumed),
+        "checkpoints keep counting rounds through the schedule");
   }
 
   @Test

@@ -248,7 +248,7 @@ public class CliTest {
     }
   }
 
-  /** train's help lists every registered optimizer and the defaults of the settings not given. */
+  /** train's help lists every registered optimizer and the defaults of the settings not given, and the outer rules. */
   @Test
   void trainHelpListsTheOptimizers() {
     Run r = run("train", "--help");
@@ -258,6 +258,9 @@ public class CliTest {
     }
     assertTrue(r.out().contains("--optimizer=NAME") && r.out().contains(Optimizers.all().stream()
         .map(OptimizerType::name).collect(java.util.stream.Collectors.joining(", "))), r.out());
+    for (org.cnnspark.driver.train.OuterRule o : org.cnnspark.driver.train.OuterRules.all()) {
+      assertTrue(r.out().contains("  " + o.name() + ": " + o.summary()), o.name() + " missing in:\n" + r.out());
+    }
   }
 
   /** --optimizer adamw without --lr or --weight-decay trains with PyTorch's AdamW defaults and keeps its moments. */

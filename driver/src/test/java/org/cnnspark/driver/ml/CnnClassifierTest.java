@@ -36,6 +36,7 @@ import org.cnnspark.driver.train.DistributedTrainer;
 import org.cnnspark.driver.train.EngineSpec;
 import org.cnnspark.driver.train.LearningRate;
 import org.cnnspark.driver.train.RoundMetrics;
+import org.cnnspark.driver.train.OuterConfig;
 import org.cnnspark.driver.train.TrainConfig;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.optim.Adam;
@@ -202,6 +203,7 @@ class CnnClassifierTest {
     assertEquals(0.9, old.getMomentum());
     assertEquals(0.0, old.getWeightDecay());
     assertEquals(LearningRate.constant(), old.learningRate(), "saved before schedules: the optimizer's rate throughout");
+    assertEquals(TrainConfig.defaults(), old.trainConfig(), "no outer rule or schedule Params: today's rounds");
   }
 
   @Test
@@ -249,6 +251,39 @@ class CnnClassifierTest {
     }
     assertEquals(OptimizerConfig.sgd(0.2, 0.5, true, 1e-3), new CnnClassifier().setLr(0.2).setMomentum(0.5)
         .setNesterov(true).setWeightDecay(1e-3).optimizerConfig());
+  }
+
+  /** The outer rule and round schedule Params make the TrainConfig the CLI options do; unset = today's rounds. */
+  @Test
+  void outerAndScheduleParamsGiveTheirTrainConfig() throws IOException {
+    TrainConfig plain = new CnnClassifier().trainConfig();
+    assertTrue(plain.outer().isAbsent());
+    assertEquals(TrainConfig.defaults(), plain, "unset Params: today's rounds");
+    CnnClassifier c = new CnnClassifier().setEpochs(4).setRoundsPerEpoch(5).setRoundsSchedule("8,2,1").setOuter("DiLoCo")
+        .setOuterLr(0.5).setOuterNesterov(false);
+    TrainConfig cfg = c.trainConfig();
+    assertEquals(List.of(8, 2, 1), cfg.roundsSchedule(), "a schedule in place of roundsPerEpoch");
+    assertEquals(new OuterConfig("diloco", 0.5, null, false), cfg.outer());
+    assertEquals(3, new CnnClassifier().setRoundsPerEpoch(3).trainConfig().roundsInEpoch(2));
+
+    String path = dir.resolve("estimator-outer").toString();
+    c.write().overwrite().save(path);
+    CnnClassifier loaded = CnnClassifier.load(path);
+    assertEquals(cfg, loaded.trainConfig());
+    assertEquals(null, loaded.getOuterMomentum(), "unset stays unset when loaded");
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new CnnClassifier().setEpochs(2).setRoundsSchedule("3,2,1").trainConfig());
+    assertTrue(e.getMessage().contains("roundsSchedule") && e.getMessage().contains("lists 3 epochs"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setOuter("slowmo"));
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setOuterLr(-0.1));
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setOuterLr(0));
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setOuterLr(100));
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setOuterMomentum(1));
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setOuterMomentum(-0.5));
+    for (String bad : new String[] {"8,,1", "a", "3,0", ",", " "}) {
+      assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setRoundsSchedule(bad), bad);
+    }
   }
 
   @Test
