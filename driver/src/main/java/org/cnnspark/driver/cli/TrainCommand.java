@@ -44,6 +44,7 @@ import org.cnnspark.engine.optim.Optimizers;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -58,6 +59,10 @@ import picocli.CommandLine.Option;
 public final class TrainCommand implements Callable<Integer> {
   @Mixin
   Main.Common common;
+
+  /** This command as parsed: which options the command line gave (--resume takes the others from the checkpoint). */
+  @CommandLine.Spec
+  CommandSpec command;
 
   @Mixin
   DataArgs dataArgs;
@@ -196,7 +201,10 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--resume",
       description = "Continue the run in --out from its latest checkpoint. The options must be those of that run, except "
-          + "--epochs (may change, unless --lr-schedule cosine spans them), --master, --checkpoint-every and --keep-checkpoints. Without a checkpoint, start from the beginning.")
+          + "--epochs (may change, unless --lr-schedule cosine spans them), --master, --checkpoint-every and --keep-checkpoints. "
+          + "Options of the learning rate, rounds, outer rule and split that are not given take the checkpoint's values "
+          + "(for a checkpoint of a build without an option: its old behaviour, not today's default); those given must "
+          + "match. Without a checkpoint, start from the beginning.")
   boolean resume;
 
   /**
@@ -205,21 +213,51 @@ public final class TrainCommand implements Callable<Integer> {
    */
   private static final List<String> FREE_ON_RESUME = List.of("epochs");
 
+  /**
+   * Options whose defaults differ from their absent values: a resumed run takes each one not given
+   * from its checkpoint, where a missing key means the absent value (a build before the option, or
+   * a run that left it there). So a checkpoint resumes with its own bits whatever today's defaults.
+   * Null = no value (the option's field stays unset).
+   */
+  private static final Map<String, String> ABSENT_ON_RESUME = absentOnResume();
+
+  private static Map<String, String> absentOnResume() {
+    LearningRate absent = LearningRate.constant();
+    Map<String, String> m = new TreeMap<>();
+    m.put("split", DataSplit.CONTIGUOUS.value());
+    m.put("rounds-per-epoch", "1");
+    m.put("outer", OuterConfig.ABSENT.rule());
+    m.put("outer-lr", null);
+    m.put("outer-momentum", null);
+    m.put("outer-nesterov", null);
+    m.put("lr-schedule", absent.schedule().name());
+    m.put("lr-milestones", null);
+    m.put("lr-gamma", Double.toString(absent.gamma()));
+    m.put("lr-min", Double.toString(absent.min()));
+    m.put("warmup-epochs", Double.toString(absent.warmupEpochs()));
+    m.put("lr-scaling", absent.scaling().name());
+    m.put("max-lr-scale", Double.toString(absent.maxScale()));
+    return m;
+  }
+
+  /** What the options decide before the data is seen: rebuilt when --resume takes options from a checkpoint. */
+  private record Settings(LearningRate rate, TrainConfig cfg, DataSplit split) {}
+
   @Override
   public Integer call() throws IOException {
     // Every option is checked before Spark starts: a typo should not cost a Spark start-up.
     ModelSpec spec = ModelSpec.parse(arch);
     OptimizerConfig optConfig = optimizerConfig();
-    LearningRate rate = LearningRate.of(lrSchedule, LearningRate.parseMilestones(lrMilestones), lrGamma, lrMin,
-        warmupEpochs, lrScaling, maxLrScale);
-    rate.checkBase(optConfig.lr());
-    TrainConfig cfg = TrainConfig.defaults().epochs(epochs).batchSize(batchSize)
-        .roundsSchedule(TrainConfig.parseRounds(roundsPerEpoch, "--rounds-per-epoch"))
-        .resetOptimizerState(resetOptimizerState).seed(seed).shuffle(!noShuffle).evalEveryRound(evalEveryRound)
-        .learningRate(rate)
-        .outer(new OuterConfig(outer == null ? OuterConfig.ABSENT.rule() : outer, outerLr, outerMomentum, outerNesterov));
+    Settings settings;
+    try {
+      settings = settings(optConfig);
+    } catch (IllegalArgumentException e) {
+      if (!resume) {
+        throw e;
+      }
+      settings = null; // may be completed by the checkpoint's options (checked again then)
+    }
     Shape wanted = inputShape == null ? null : ModelArgs.parseShape(inputShape);
-    DataSplit dataSplit = dataSplit();
     sparkArgs.check();
     if (checkpointEvery < 0) {
       throw new IllegalArgumentException("--checkpoint-every must be >= 0 (0 = no checkpoints), got " + checkpointEvery);
@@ -234,8 +272,19 @@ public final class TrainCommand implements Callable<Integer> {
       }
       int w = sparkArgs.workers(s);
       Checkpoints checkpoints = new Checkpoints(out, conf);
-      Map<String, String> options = options(spec, optConfig, cfg, w, conf);
-      Checkpoints.Checkpoint from = startingPoint(checkpoints, options, freeOnResume(rate), cfg);
+      checkpoints.removeTemporaries();
+      Checkpoints.Checkpoint latest = checkpoints.latest(System.err).orElse(null);
+      if (resume && latest != null) {
+        takeFromCheckpoint(latest.options());
+      }
+      if (settings == null || resume && latest != null) {
+        settings = settings(optConfig);
+      }
+      LearningRate rate = settings.rate();
+      TrainConfig cfg = settings.cfg();
+      DataSplit dataSplit = settings.split();
+      Map<String, String> options = options(spec, optConfig, cfg, dataSplit, w, conf);
+      Checkpoints.Checkpoint from = startingPoint(latest, options, freeOnResume(rate), cfg);
       LoadedData train = Datasets.load(s.spark(), dataArgs.options(dataArgs.data, dataArgs.labels, w, wanted)
           .withSplit(dataSplit, seed));
       LoadedData testData = null;
@@ -312,8 +361,8 @@ public final class TrainCommand implements Callable<Integer> {
    * The options that decide the bits of a run, as a checkpoint stores them; paths are made
    * absolute so that the same file given another way still matches.
    */
-  private Map<String, String> options(ModelSpec spec, OptimizerConfig opt, TrainConfig cfg, int w, Configuration conf)
-      throws IOException {
+  private Map<String, String> options(ModelSpec spec, OptimizerConfig opt, TrainConfig cfg, DataSplit dataSplit, int w,
+      Configuration conf) throws IOException {
     Map<String, String> o = new TreeMap<>();
     o.put("data", qualified(dataArgs.data, conf));
     o.put("labels", qualified(dataArgs.labels, conf));
@@ -353,8 +402,8 @@ public final class TrainCommand implements Callable<Integer> {
     o.put("seed", Long.toString(seed));
     o.put("no-shuffle", Boolean.toString(noShuffle));
     o.put("eval-every-round", Boolean.toString(evalEveryRound));
-    if (dataSplit() != DataSplit.CONTIGUOUS) { // absent = contiguous: checkpoints of earlier builds resume
-      o.put("split", dataSplit().value());
+    if (dataSplit != DataSplit.CONTIGUOUS) { // absent = contiguous: checkpoints of earlier builds resume
+      o.put("split", dataSplit.value());
     }
     // only the settings that differ from the absent values: older checkpoints resume
     o.putAll(cfg.learningRate().givenOptions());
@@ -375,10 +424,8 @@ public final class TrainCommand implements Callable<Integer> {
    * --resume refuses a directory whose checkpoints show an unfinished run: starting over would
    * throw that work away.
    */
-  private Checkpoints.Checkpoint startingPoint(Checkpoints checkpoints, Map<String, String> options, List<String> free,
-      TrainConfig cfg) throws IOException {
-    checkpoints.removeTemporaries();
-    Checkpoints.Checkpoint latest = checkpoints.latest(System.err).orElse(null);
+  private Checkpoints.Checkpoint startingPoint(Checkpoints.Checkpoint latest, Map<String, String> options,
+      List<String> free, TrainConfig cfg) {
     if (!resume) {
       if (latest != null && latest.state().epoch() < Integer.parseInt(latest.options().getOrDefault("epochs", "0"))) {
         throw new IllegalArgumentException("--out " + out + " holds checkpoints of an unfinished run (" + latest.file()
@@ -396,7 +443,8 @@ public final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException("cannot resume from " + latest.file() + ": its run had other options: "
           + String.join(", ", differ) + ". Resume with the run's options (" + (free.isEmpty()
           ? "--epochs too: --lr-schedule " + lrSchedule + " spans the run's epochs" : "only --epochs may change")
-          + "), or train into another --out");
+          + "; leave out the learning-rate, rounds, outer and split options to take the checkpoint's), or train into "
+          + "another --out");
     }
     TrainState at = latest.state();
     if (epochs < at.epoch() + (at.round() > 0 ? 1 : 0)) {
@@ -461,6 +509,51 @@ public final class TrainCommand implements Callable<Integer> {
   private DataSplit dataSplit() {
     return DataSplit.find(split).orElseThrow(() -> new IllegalArgumentException("--split must be "
         + DataSplit.names("|") + ", got '" + split + "'"));
+  }
+
+  /** The learning rate, rounds, outer rule and split the options give; refused with the option named when bad. */
+  private Settings settings(OptimizerConfig optConfig) {
+    LearningRate rate = LearningRate.of(lrSchedule, LearningRate.parseMilestones(lrMilestones), lrGamma, lrMin,
+        warmupEpochs, lrScaling, maxLrScale);
+    rate.checkBase(optConfig.lr());
+    TrainConfig cfg = TrainConfig.defaults().epochs(epochs).batchSize(batchSize)
+        .roundsSchedule(TrainConfig.parseRounds(roundsPerEpoch, "--rounds-per-epoch"))
+        .resetOptimizerState(resetOptimizerState).seed(seed).shuffle(!noShuffle).evalEveryRound(evalEveryRound)
+        .learningRate(rate)
+        .outer(new OuterConfig(outer == null ? OuterConfig.ABSENT.rule() : outer, outerLr, outerMomentum, outerNesterov));
+    return new Settings(rate, cfg, dataSplit());
+  }
+
+  /**
+   * Sets every option of {@link #ABSENT_ON_RESUME} that the command line did not give to the
+   * checkpoint's value, or to its absent value when the checkpoint has no such key.
+   */
+  private void takeFromCheckpoint(Map<String, String> saved) {
+    CommandLine.ParseResult given = command.commandLine().getParseResult();
+    for (Map.Entry<String, String> e : ABSENT_ON_RESUME.entrySet()) {
+      OptionSpec option = command.findOption("--" + e.getKey());
+      if (given != null && given.hasMatchedOption(option)) {
+        continue;
+      }
+      String value = saved.containsKey(e.getKey()) ? saved.get(e.getKey()) : e.getValue();
+      option.setValue(value == null ? null : typed(value, option.type(), e.getKey()));
+    }
+  }
+
+  /** A checkpoint's option value as the option's field holds it. */
+  private static Object typed(String value, Class<?> type, String name) {
+    try {
+      if (type == double.class || type == Double.class) {
+        return Double.valueOf(value);
+      } else if (type == int.class || type == Integer.class) {
+        return Integer.valueOf(value);
+      } else if (type == boolean.class || type == Boolean.class) {
+        return Boolean.valueOf(value);
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("the checkpoint's --" + name + " is not a number: '" + value + "'", e);
+    }
   }
 
   private OptimizerConfig optimizerConfig() {
