@@ -62,10 +62,8 @@ public record LearningRate(LrSchedule schedule, List<Double> milestones, double 
         "--lr-gamma applies to --lr-schedule " + readers(Setting.GAMMA) + " only");
     check(min == 0 || schedule.settings().contains(Setting.MIN),
         "--lr-min applies to --lr-schedule " + readers(Setting.MIN) + " only");
-    check(scaling != LrSchedules.NONE || warmupEpochs == 0, "--warmup-epochs ramps the rate up from --lr to the scaled "
-        + "rate; with --lr-scaling none there is nothing to ramp: add --lr-scaling " + scaledNames());
-    check(scaling != LrSchedules.NONE || maxScale == MAX_SCALE, "--max-lr-scale caps --lr-scaling " + scaledNames()
-        + "; it does nothing with --lr-scaling none");
+    // A warm-up or cap with --lr-scaling none is allowed and does nothing (the ramp goes from 1 to 1, exactly): the
+    // defaults give both, and --lr-scaling none alone must then mean the old rate.
   }
 
   private static void check(boolean ok, String message) {
@@ -77,11 +75,6 @@ public record LearningRate(LrSchedule schedule, List<Double> milestones, double 
   private static String readers(Setting setting) {
     return String.join(" or ", LrSchedules.schedules().stream().filter(s -> s.settings().contains(setting))
         .map(LrSchedule::name).toList());
-  }
-
-  private static String scaledNames() {
-    return String.join(" or ", LrSchedules.scalings().stream().filter(s -> s != LrSchedules.NONE)
-        .map(LrScaling::name).toList());
   }
 
   /** The absent values: the optimizer's rate at every step, as before schedules existed. */

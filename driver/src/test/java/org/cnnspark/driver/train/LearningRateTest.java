@@ -144,12 +144,10 @@ class LearningRateTest {
       "cosine; ''; 0.1; -1; 0; none; 8; 5; --lr-min must be >= 0",
       "constant; ''; 0.1; 0; -1; linear; 8; 5; --warmup-epochs must be >= 0, got -1.0",
       "constant; ''; 0.1; 0; 6; linear; 8; 5; --warmup-epochs 6.0 is longer than the run's 5 epochs",
-      "constant; ''; 0.1; 0; 1; none; 8; 5; with --lr-scaling none there is nothing to ramp",
       "constant; ''; 0.1; 0; 0; linear; 0.5; 5; --max-lr-scale must be in [1, 1024], got 0.5",
       "constant; ''; 0.1; 0; 0; linear; -2; 5; --max-lr-scale must be in [1, 1024]",
       "constant; ''; 0.1; 0; 0; linear; 1e9; 5; --max-lr-scale must be in [1, 1024]",
       "constant; ''; 0.1; 0; 0; linear; NaN; 5; --max-lr-scale must be in [1, 1024]",
-      "constant; ''; 0.1; 0; 0; none; 4; 5; --max-lr-scale caps --lr-scaling linear or sqrt",
   })
   void badSettingsAreRefusedNamingTheOption(String schedule, String milestones, double gamma, double min, double warmup,
       String scaling, double cap, int epochs, String message) {
@@ -166,5 +164,23 @@ class LearningRateTest {
     LearningRate cosine = LearningRate.of("cosine", List.of(), LearningRate.GAMMA, 0.05, 0, "none", 8);
     e = assertThrows(IllegalArgumentException.class, () -> cosine.checkBase(0.01));
     assertTrue(e.getMessage().contains("--lr-min 0.05 must be below the learning rate 0.01"), e.getMessage());
+  }
+
+  @Test
+  void aWarmUpOrCapWithoutScalingIsExactlyTheOptimizersRate() {
+    // the defaults warm up; --lr-scaling none alone must then give the old rate at every step, bit for bit
+    LearningRate none = LearningRate.of("constant", List.of(), LearningRate.GAMMA, 0, 0.75, "none", 3);
+    for (double t : new double[] {0, 0.1, 0.5, 0.74, 1, 2.5}) {
+      for (int w : new int[] {1, 2, 16}) {
+        assertEquals(Double.doubleToRawLongBits(0.01), Double.doubleToRawLongBits(none.at(0.01, t, w, 5)), t + " " + w);
+      }
+    }
+  }
+
+  @Test
+  void theDefaultsFitAOneEpochRun() {
+    TrainConfig one = TrainConfig.defaults().epochs(1);
+    assertEquals(TrainDefaults.learningRate(), one.learningRate());
+    assertEquals(TrainDefaults.ROUNDS_PER_EPOCH, one.roundsInEpoch(0));
   }
 }
