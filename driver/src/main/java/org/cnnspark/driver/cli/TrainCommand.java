@@ -27,6 +27,7 @@ import org.cnnspark.driver.train.OuterRules;
 import org.cnnspark.driver.train.RoundListener;
 import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.driver.train.TrainConfig;
+import org.cnnspark.driver.train.TrainDefaults;
 import org.cnnspark.driver.train.TrainState;
 import org.cnnspark.driver.train.TrainingDivergedException;
 import org.cnnspark.driver.train.TrainingRun;
@@ -110,7 +111,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--weight-decay", description = "Weight decay, by the optimizer's rule (PyTorch's; default: the optimizer's).")
   Double weightDecay;
 
-  @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "NAME", completionCandidates = ScheduleNames.class,
+  @Option(names = "--lr-schedule", defaultValue = TrainDefaults.LR_SCHEDULE, paramLabel = "NAME", completionCandidates = ScheduleNames.class,
       description = "Learning rate over the run, a function of t = epochs done (fractional, at every step): "
           + "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); listed at the end.")
   String lrSchedule;
@@ -128,32 +129,33 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Rate --lr-schedule cosine reaches at the end of the last epoch (default: ${DEFAULT-VALUE}).")
   double lrMin;
 
-  @Option(names = "--lr-scaling", defaultValue = "none", paramLabel = "RULE", completionCandidates = ScalingNames.class,
-      description = "Scale the rate with W, the number of workers: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: the "
-          + "--lr of one worker); listed at the end.")
+  @Option(names = "--lr-scaling", defaultValue = TrainDefaults.LR_SCALING, paramLabel = "RULE", completionCandidates = ScalingNames.class,
+      description = "Scale the rate with W, the number of workers: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; none = "
+          + "the --lr of one worker, whatever W); listed at the end.")
   String lrScaling;
 
-  @Option(names = "--max-lr-scale", defaultValue = "" + LearningRate.MAX_SCALE, paramLabel = "X",
+  @Option(names = "--max-lr-scale", defaultValue = "" + TrainDefaults.MAX_LR_SCALE, paramLabel = "X",
       description = "Cap of --lr-scaling's factor (default: ${DEFAULT-VALUE}).")
   double maxLrScale;
 
-  @Option(names = "--warmup-epochs", defaultValue = "0", paramLabel = "X",
-      description = "Ramp the rate linearly from --lr up to the scaled rate over the first X epochs (fractional; default: "
-          + "${DEFAULT-VALUE}, none).")
+  @Option(names = "--warmup-epochs", defaultValue = "" + TrainDefaults.WARMUP_EPOCHS, paramLabel = "X",
+      description = "Ramp the rate linearly from --lr up to the scaled rate over the first X epochs (fractional; 0 = none; "
+          + "nothing to ramp with --lr-scaling none or one worker; default: ${DEFAULT-VALUE}).")
   double warmupEpochs;
 
   @Mixin
   SparkArgs sparkArgs;
 
-  @Option(names = "--rounds-per-epoch", defaultValue = "1", paramLabel = "K[,K...]",
+  @Option(names = "--rounds-per-epoch", defaultValue = "" + TrainDefaults.ROUNDS_PER_EPOCH, paramLabel = "K[,K...]",
       description = "Parameter averages per epoch; each round trains 1/K of every partition's minibatches. A list is a "
-          + "schedule: 8,2,1 = 8 rounds in epoch 1, 2 in epoch 2, then 1 in every later epoch (default: ${DEFAULT-VALUE}).")
+          + "schedule: 8,2,1 = 8 rounds in epoch 1, 2 in epoch 2, then 1 in every later epoch; 1 = per-epoch averaging "
+          + "(default: ${DEFAULT-VALUE}).")
   String roundsPerEpoch;
 
-  @Option(names = "--outer", paramLabel = "RULE", completionCandidates = OuterNames.class,
+  @Option(names = "--outer", defaultValue = TrainDefaults.OUTER, paramLabel = "RULE", completionCandidates = OuterNames.class,
       description = "Outer update of each round: the workers' average x_avg gives the pseudo-gradient x - x_avg, to "
-          + "which the driver applies SGD with momentum: ${COMPLETION-CANDIDATES} (default: average, the plain average; "
-          + "the settings of each are listed at the end).")
+          + "which the driver applies SGD with momentum: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; average = "
+          + "the plain average; the settings of each are listed at the end).")
   String outer;
 
   @Option(names = "--outer-lr", paramLabel = "LR", description = "Outer learning rate, in place of the --outer rule's.")
@@ -178,7 +180,7 @@ public final class TrainCommand implements Callable<Integer> {
           + "(with --split contiguous, partition 0 holds the first records).")
   boolean noShuffle;
 
-  @Option(names = "--split", defaultValue = "contiguous", paramLabel = "SPLIT", completionCandidates = SplitNames.class,
+  @Option(names = "--split", defaultValue = TrainDefaults.SPLIT, paramLabel = "SPLIT", completionCandidates = SplitNames.class,
       description = "Which training records go to which worker: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; "
           + "described at the end). mixed gives every worker the whole set's mix of classes, also when the files are "
           + "sorted by class (image folders are); the order comes from --seed. Test data is always contiguous.")

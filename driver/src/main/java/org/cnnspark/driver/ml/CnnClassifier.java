@@ -30,6 +30,7 @@ import org.cnnspark.driver.train.OuterConfig;
 import org.cnnspark.driver.train.OuterRules;
 import org.cnnspark.driver.train.OuterSgd;
 import org.cnnspark.driver.train.TrainConfig;
+import org.cnnspark.driver.train.TrainDefaults;
 import org.cnnspark.driver.train.TrainState;
 import org.cnnspark.driver.train.TrainingRun;
 import org.cnnspark.engine.ModelSpec;
@@ -142,13 +143,14 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
         + LrSchedules.scalingNames(), new Validators.LrScaling());
     maxLrScale = new DoubleParam(this, "maxLrScale", "cap of lrScaling's factor, in [1, " + (int) LearningRate.LARGEST_SCALE
         + "]", ParamValidators.inRange(1, LearningRate.LARGEST_SCALE));
-    LearningRate absent = LearningRate.constant();
+    // the train command's defaults (TrainDefaults); an estimator saved earlier keeps the defaults it was saved with
+    LearningRate rate = TrainDefaults.learningRate();
     List<ParamPair<?>> defaults = List.of(architecture.w("tutorial-cnn"), inputShape.w(""), epochs.w(5), batchSize.w(64),
-        optimizer.w("sgd"), nesterov.w(false), roundsPerEpoch.w(1), roundsSchedule.w(""), outer.w(OuterConfig.ABSENT.rule()),
-        resetOptimizerState.w(false), shuffle.w(true), seed.w(1L), split.w(DataSplit.CONTIGUOUS.value()), numWorkers.w(0),
-        labelCol.w("label"), lrSchedule.w(absent.schedule().name()), lrMilestones.w(new double[0]), lrGamma.w(absent.gamma()),
-        lrMin.w(absent.min()), warmupEpochs.w(absent.warmupEpochs()), lrScaling.w(absent.scaling().name()),
-        maxLrScale.w(absent.maxScale()));
+        optimizer.w("sgd"), nesterov.w(false), roundsPerEpoch.w(TrainDefaults.ROUNDS_PER_EPOCH), roundsSchedule.w(""),
+        outer.w(TrainDefaults.OUTER), resetOptimizerState.w(false), shuffle.w(true), seed.w(1L),
+        split.w(TrainDefaults.SPLIT), numWorkers.w(0), labelCol.w("label"), lrSchedule.w(rate.schedule().name()),
+        lrMilestones.w(new double[0]), lrGamma.w(rate.gamma()), lrMin.w(rate.min()), warmupEpochs.w(rate.warmupEpochs()),
+        lrScaling.w(rate.scaling().name()), maxLrScale.w(rate.maxScale()));
     setDefault(CollectionConverters.asScala(defaults).toList());
     columns = ImageColumnsParams.Columns.of(this, "");
   }
@@ -490,7 +492,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     return this;
   }
 
-  /** contiguous (the default) or mixed: see {@link DataSplit}. */
+  /** contiguous or mixed (default {@link TrainDefaults#SPLIT}): see {@link DataSplit}. */
   public CnnClassifier setSplit(String value) {
     set(split, value);
     return this;
@@ -547,7 +549,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     return this;
   }
 
-  /** The learning-rate schedule the params describe (unset ones: the absent values, the optimizer's rate throughout). */
+  /** The learning-rate schedule the params describe (unset ones: their defaults, {@link TrainDefaults}). */
   LearningRate learningRate() {
     return LearningRate.of(getLrSchedule(), java.util.Arrays.stream(getLrMilestones()).boxed().toList(), getLrGamma(),
         getLrMin(), getWarmupEpochs(), getLrScaling(), getMaxLrScale());
@@ -634,7 +636,48 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   }
 
   public static MLReader<CnnClassifier> read() {
-    return new DefaultParamsReader<>();
+    return new Reader();
+  }
+
+  /**
+   * The absent value of every Param whose default may differ from it (see {@link TrainDefaults}):
+   * the behaviour of the builds before those Params.
+   */
+  private List<ParamPair<?>> absentValues() {
+    LearningRate absent = LearningRate.constant();
+    return List.of(roundsPerEpoch.w(1), roundsSchedule.w(""), outer.w(OuterConfig.ABSENT.rule()),
+        split.w(DataSplit.CONTIGUOUS.value()), lrSchedule.w(absent.schedule().name()), lrMilestones.w(new double[0]),
+        lrGamma.w(absent.gamma()), lrMin.w(absent.min()), warmupEpochs.w(absent.warmupEpochs()),
+        lrScaling.w(absent.scaling().name()), maxLrScale.w(absent.maxScale()));
+  }
+
+  /**
+   * Spark's reader, then the absent value as the default of every Param the saved estimator holds
+   * neither set nor as a default: it was saved by a build without that Param, and trains as it did
+   * then, not with today's defaults (as a checkpoint resumes).
+   */
+  private static final class Reader extends MLReader<CnnClassifier> {
+    @Override
+    public CnnClassifier load(String path) {
+      DefaultParamsReader<CnnClassifier> spark = new DefaultParamsReader<>();
+      spark.session(sparkSession());
+      CnnClassifier c = spark.load(path);
+      String metadata = sparkSession().read().text(new org.apache.hadoop.fs.Path(path, "metadata").toString())
+          .first().getString(0);
+      com.fasterxml.jackson.databind.JsonNode json;
+      try {
+        json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(metadata);
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("the metadata of the estimator in " + path + " is not JSON: " + e.getMessage(), e);
+      }
+      for (ParamPair<?> p : c.absentValues()) {
+        String name = p.param().name();
+        if (!json.path("paramMap").has(name) && !json.path("defaultParamMap").has(name)) {
+          c.setDefault(CollectionConverters.asScala(List.<ParamPair<?>>of(p)).toList());
+        }
+      }
+      return c;
+    }
   }
 
   public static CnnClassifier load(String path) {

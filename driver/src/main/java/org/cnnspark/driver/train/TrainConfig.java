@@ -4,22 +4,24 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How the rounds run. Built by name from the defaults (those of the {@code train} command), each
- * setter returning a new config:
+ * How the rounds run. Built by name from the defaults (those of the {@code train} command) or from
+ * the absent values (the behaviour before the issue-11 options), each setter returning a new config:
  * {@code TrainConfig.defaults().epochs(2).batchSize(32).roundsPerEpoch(3).seed(11)}.
  *
  * @param epochs passes over the data, >= 1 (default 5)
  * @param batchSize minibatch size on each partition, >= 1 (default 64)
- * @param roundsPerEpoch K >= 1: parameters are averaged K times per epoch (1 = per-epoch averaging, the default);
- *     with a schedule, the rounds of every epoch after it lists
+ * @param roundsPerEpoch K >= 1: parameters are averaged K times per epoch (default {@link
+ *     TrainDefaults#ROUNDS_PER_EPOCH}; absent: 1, per-epoch averaging); with a schedule, the rounds of
+ *     every epoch after it lists
  * @param resetOptimizerState true = every round starts with zero optimizer state (momentum, Adam
  *     moments) and step count; false (default) = the state is averaged like the parameters and carried on
  * @param seed the root of every random choice (initialisation, shuffling, dropout); default 1
  * @param shuffle false = every partition visits its records in file order (--no-shuffle); default true
  * @param evalEveryRound true = score the test set after every round; false (default) = after each epoch's last round
  * @param learningRate the rate of every step: schedule, warm-up, scaling with the workers (default
- *     {@link LearningRate#constant()}: the optimizer's rate throughout)
- * @param outer the outer update applied to each round's average ({@link OuterConfig#ABSENT}, the default: none)
+ *     {@link TrainDefaults#learningRate()}; absent: {@link LearningRate#constant()}, the optimizer's rate throughout)
+ * @param outer the outer update applied to each round's average (default {@link TrainDefaults#outer()};
+ *     absent: {@link OuterConfig#ABSENT}, the plain average)
  * @param roundsSchedule rounds of epoch 1, 2, ... (at least two entries, no more than the epochs), the
  *     last repeated for every later epoch; empty (the default) = {@code roundsPerEpoch} every epoch
  */
@@ -54,8 +56,20 @@ public record TrainConfig(int epochs, int batchSize, int roundsPerEpoch, boolean
     }
   }
 
-  /** The {@code train} command's defaults: 5 epochs of batch 64, one round per epoch, seed 1, shuffled. */
+  /**
+   * The {@code train} command's defaults: 5 epochs of batch 64, seed 1, shuffled, and the rounds,
+   * learning rate and outer rule of {@link TrainDefaults}.
+   */
   public static TrainConfig defaults() {
+    return new TrainConfig(5, 64, TrainDefaults.ROUNDS_PER_EPOCH, false, 1, true, false, TrainDefaults.learningRate(),
+        TrainDefaults.outer(), List.of());
+  }
+
+  /**
+   * As {@link #defaults()} but with every issue-11 setting at its absent value: one round per epoch,
+   * the optimizer's rate throughout, the plain average. The behaviour of builds before those options.
+   */
+  public static TrainConfig absent() {
     return new TrainConfig(5, 64, 1, false, 1, true, false, LearningRate.constant(), OuterConfig.ABSENT, List.of());
   }
 

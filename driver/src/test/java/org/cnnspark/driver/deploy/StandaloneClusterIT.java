@@ -129,7 +129,7 @@ class StandaloneClusterIT {
     ModelSpec spec = ModelSpec.parse("tutorial-cnn");
     Shape shape = new Shape(1, 28, 28);
     OptimizerConfig sgd = OptimizerConfig.sgd(0.01, 0.9, false, 0);
-    TrainConfig config = TrainConfig.defaults().epochs(1).roundsPerEpoch(2).seed(11);
+    TrainConfig config = TrainConfig.absent().epochs(1).roundsPerEpoch(2).seed(11);
     Network net = Network.create(spec, shape, Init.PYTORCH, config.seed());
     int stateSize = sgd.create(net.trainableSize()).stateSize();
     DistributedTrainer trainer = new DistributedTrainer(jsc, new EngineSpec(spec, shape, sgd, Normalization.SCALE_ONLY, 1), config);

@@ -37,7 +37,9 @@ import org.cnnspark.driver.train.EngineSpec;
 import org.cnnspark.driver.train.LearningRate;
 import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.driver.train.OuterConfig;
+import org.cnnspark.driver.data.DataSplit;
 import org.cnnspark.driver.train.TrainConfig;
+import org.cnnspark.driver.train.TrainDefaults;
 import org.cnnspark.engine.io.ModelFile;
 import org.cnnspark.engine.optim.Adam;
 import org.cnnspark.engine.optim.OptimizerConfig;
@@ -203,12 +205,15 @@ class CnnClassifierTest {
     assertEquals(0.9, old.getMomentum());
     assertEquals(0.0, old.getWeightDecay());
     assertEquals(LearningRate.constant(), old.learningRate(), "saved before schedules: the optimizer's rate throughout");
-    assertEquals(TrainConfig.defaults(), old.trainConfig(), "no outer rule or schedule Params: today's rounds");
+    assertEquals(TrainConfig.absent(), old.trainConfig(), "saved before the issue-11 Params: their absent values, not "
+        + "today's defaults");
+    assertEquals(DataSplit.CONTIGUOUS.value(), old.getSplit());
+    assertEquals(TrainDefaults.SPLIT, new CnnClassifier().getSplit(), "a new estimator has the defaults");
   }
 
   @Test
   void learningRateParamsScheduleTheRateAndAreChecked() throws IOException {
-    assertEquals(LearningRate.constant(), new CnnClassifier().learningRate(), "unset: the absent values");
+    assertEquals(TrainDefaults.learningRate(), new CnnClassifier().learningRate(), "unset: the defaults");
     CnnClassifier step = new CnnClassifier().setLrSchedule("step").setLrMilestones("3,4.5").setLrGamma(0.5)
         .setLrScaling("sqrt").setMaxLrScale(2).setWarmupEpochs(0.5);
     assertEquals(LearningRate.of("step", List.of(3.0, 4.5), 0.5, 0, 0.5, "sqrt", 2), step.learningRate());
@@ -257,8 +262,8 @@ class CnnClassifierTest {
   @Test
   void outerAndScheduleParamsGiveTheirTrainConfig() throws IOException {
     TrainConfig plain = new CnnClassifier().trainConfig();
-    assertTrue(plain.outer().isAbsent());
-    assertEquals(TrainConfig.defaults(), plain, "unset Params: today's rounds");
+    assertEquals(TrainDefaults.outer(), plain.outer());
+    assertEquals(TrainConfig.defaults(), plain, "unset Params: the train command's defaults");
     CnnClassifier c = new CnnClassifier().setEpochs(4).setRoundsPerEpoch(5).setRoundsSchedule("8,2,1").setOuter("DiLoCo")
         .setOuterLr(0.5).setOuterNesterov(false);
     TrainConfig cfg = c.trainConfig();

@@ -151,30 +151,30 @@ class DistributedTrainerTest {
 
   @Test
   void oneWorkerShuffledIsTheEngineAlone() {
-    oneWorkerMatchesEngine(TrainConfig.defaults().epochs(2).batchSize(32).seed(11), SGD);
+    oneWorkerMatchesEngine(TrainConfig.absent().epochs(2).batchSize(32).seed(11), SGD);
   }
 
   @Test
   void oneWorkerFileOrderIsTheEngineAlone() {
-    oneWorkerMatchesEngine(TrainConfig.defaults().epochs(1).batchSize(50).seed(3).shuffle(false), SGD);
+    oneWorkerMatchesEngine(TrainConfig.absent().epochs(1).batchSize(50).seed(3).shuffle(false), SGD);
   }
 
   @Test
   void oneWorkerSeveralRoundsIsTheEngineAlone() {
     // Averaging one partition is the identity, so K rounds change nothing, and Adam's step count carries on.
-    oneWorkerMatchesEngine(TrainConfig.defaults().epochs(1).batchSize(40).roundsPerEpoch(3).seed(5),
+    oneWorkerMatchesEngine(TrainConfig.absent().epochs(1).batchSize(40).roundsPerEpoch(3).seed(5),
         OptimizerConfig.adam(1e-3, 0.9, 0.999, 1e-8, 0));
   }
 
   @Test
   void resetOptimizerStateStartsEachRoundFresh() {
     oneWorkerMatchesEngine(
-        TrainConfig.defaults().epochs(1).batchSize(40).roundsPerEpoch(2).resetOptimizerState(true).seed(5), SGD);
+        TrainConfig.absent().epochs(1).batchSize(40).roundsPerEpoch(2).resetOptimizerState(true).seed(5), SGD);
   }
 
   @Test
   void twoWorkersGiveTheWeightedMeanOfTwoEngines() {
-    TrainConfig cfg = TrainConfig.defaults().epochs(1).batchSize(32).seed(21);
+    TrainConfig cfg = TrainConfig.absent().epochs(1).batchSize(32).seed(21);
     TrainState got = distributed(SGD, cfg, 2, null);
     TwoEngines alone = twoEngines(cfg);
     assertBits(alone.mean(), got.params(), "averaged parameters");
@@ -206,7 +206,7 @@ class DistributedTrainerTest {
   @Test
   void oneWorkerWithAScheduleIsEngineAlone() {
     // cosine with warm-up and linear scaling: at W = 1 the scale is 1, so the schedule alone moves the rate
-    TrainConfig cfg = TrainConfig.defaults().epochs(2).batchSize(32).roundsPerEpoch(2).seed(11)
+    TrainConfig cfg = TrainConfig.absent().epochs(2).batchSize(32).roundsPerEpoch(2).seed(11)
         .learningRate(LearningRate.of("cosine", List.of(), LearningRate.GAMMA, 0.002, 0.5, "linear", 8));
     List<RoundMetrics> metrics = new ArrayList<>();
     TrainState got = distributed(SGD, cfg, 1, metrics);
@@ -228,9 +228,25 @@ class DistributedTrainerTest {
   }
 
   @Test
+  void oneWorkerWithTheDefaultsIsTheEngineAlone() {
+    // the train command's defaults (rounds, scaling, warm-up, outer rule): at W = 1 the engine alone with that schedule
+    TrainConfig cfg = TrainConfig.defaults().epochs(2).batchSize(32).seed(11);
+    TrainState got = distributed(SGD, cfg, 1, null);
+    Network net = Network.create(SPEC, SHAPE, Init.PYTORCH, 0);
+    net.setParams(initial(cfg.seed()));
+    try (Trainer alone = new Trainer(net, SGD, 1, Normalization.SCALE_ONLY)) {
+      for (int e = 0; e < cfg.epochs(); e++) {
+        EngineAlone.epoch(alone, data.pixels(), data.labels(), data.count(), cfg, e);
+      }
+      assertBits(alone.network().paramsArray(), got.params(), "parameters");
+      assertBits(alone.optimizer().stateArray(), got.state(), "optimizer state");
+    }
+  }
+
+  @Test
   void twoWorkersScaleAndWarmUpTheRateOfEachOfTheirSteps() {
     // linear scaling to 2 x 0.02, warmed up over half an epoch: each partition's step b of B runs at t = b / B
-    TrainConfig cfg = TrainConfig.defaults().epochs(1).batchSize(32).seed(21)
+    TrainConfig cfg = TrainConfig.absent().epochs(1).batchSize(32).seed(21)
         .learningRate(LearningRate.of("constant", List.of(), LearningRate.GAMMA, 0, 0.5, "linear", 8));
     TrainState got = distributed(SGD, cfg, 2, null);
     TwoEngines alone = twoEngines(cfg);
@@ -242,7 +258,7 @@ class DistributedTrainerTest {
 
   @Test
   void repeatedRunsAreBitIdentical() {
-    TrainConfig cfg = TrainConfig.defaults().epochs(2).batchSize(32).roundsPerEpoch(2).seed(8);
+    TrainConfig cfg = TrainConfig.absent().epochs(2).batchSize(32).roundsPerEpoch(2).seed(8);
     List<RoundMetrics> m1 = new ArrayList<>();
     List<RoundMetrics> m2 = new ArrayList<>();
     TrainState a = distributed(SGD, cfg, 2, m1);
@@ -264,7 +280,7 @@ class DistributedTrainerTest {
   @Test
   void continuingFromARoundsStateGivesTheUninterruptedBits() {
     // What checkpoints and --resume rely on: the state after any round is all a run needs.
-    TrainConfig cfg = TrainConfig.defaults().epochs(2).batchSize(32).roundsPerEpoch(3).seed(13);
+    TrainConfig cfg = TrainConfig.absent().epochs(2).batchSize(32).roundsPerEpoch(3).seed(13);
     OptimizerConfig adam = OptimizerConfig.adam(1e-3, 0.9, 0.999, 1e-8, 0);
     EngineSpec engine = new EngineSpec(SPEC, SHAPE, adam, Normalization.SCALE_ONLY, 1);
     JavaRDD<ImageBlock> blocks = LocalSpark.blocks(spark, data, 2);
@@ -291,7 +307,7 @@ class DistributedTrainerTest {
     data = new LocalSpark.Subset(Arrays.copyOf(full.pixels(), 3 * full.imageSize()), Arrays.copyOf(full.labels(), 3),
         3, full.imageSize());
     try {
-      TrainConfig cfg = TrainConfig.defaults().epochs(2).batchSize(2).seed(4);
+      TrainConfig cfg = TrainConfig.absent().epochs(2).batchSize(2).seed(4);
       assertBits(distributed(SGD, cfg, 3, null).params(), distributed(SGD, cfg, 5, null).params(),
           "3 partitions vs 5 with two empty");
     } finally {
@@ -303,7 +319,7 @@ class DistributedTrainerTest {
   void divergenceNamesEpochRoundAndPartition() {
     OptimizerConfig huge = OptimizerConfig.sgd(1e9, 0, false, 0);
     TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-        () -> distributed(huge, TrainConfig.defaults().epochs(3), 2, null));
+        () -> distributed(huge, TrainConfig.absent().epochs(3), 2, null));
     assertTrue(e.getMessage().contains("epoch") && e.getMessage().contains("partition")
         && e.getMessage().contains("--lr"), e.getMessage());
   }
@@ -313,7 +329,7 @@ class DistributedTrainerTest {
     float[] p = initial(2);
     EngineSpec engine = new EngineSpec(SPEC, SHAPE, SGD, Normalization.SCALE_ONLY, 1);
     JavaRDD<ImageBlock> blocks = LocalSpark.blocks(spark, data, 3);
-    DistributedTrainer.Evaluation e = new DistributedTrainer(jsc, engine, TrainConfig.defaults())
+    DistributedTrainer.Evaluation e = new DistributedTrainer(jsc, engine, TrainConfig.absent())
         .evaluate(blocks, p);
     blocks.unpersist(false);
     Network net = Network.create(SPEC, SHAPE, Init.PYTORCH, 0);

@@ -85,7 +85,7 @@ class LocalClusterTest {
       Shape shape = data.shape();
       OptimizerConfig opt = OptimizerConfig.sgd(0.05, 0.9, false, 0);
       Network net = Network.create(SPEC, shape, Init.PYTORCH, 9);
-      TrainConfig cfg = TrainConfig.defaults().epochs(2).batchSize(32).roundsPerEpoch(2).seed(9);
+      TrainConfig cfg = TrainConfig.absent().epochs(2).batchSize(32).roundsPerEpoch(2).seed(9);
       TrainState done = new DistributedTrainer(jsc, new EngineSpec(SPEC, shape, opt, Normalization.SCALE_ONLY, 1), cfg)
           .run(data.blocks(), null, TrainState.start(net.paramsArray(), opt.stateFloatsPerParam() * net.trainableSize()),
               listener);

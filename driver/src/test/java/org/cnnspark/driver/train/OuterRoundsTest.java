@@ -84,7 +84,7 @@ class OuterRoundsTest {
 
   @Test
   void outerAverageIsTodaysAveragingBitForBit() {
-    TrainConfig today = TrainConfig.defaults().epochs(1).batchSize(32).roundsPerEpoch(2).seed(21);
+    TrainConfig today = TrainConfig.absent().epochs(1).batchSize(32).roundsPerEpoch(2).seed(21);
     // lr 1 and momentum 0 given explicitly: not the absent value, the same rule
     TrainConfig average = today.outer(new OuterConfig("average", 1.0, 0.0, null));
     assertFalse(average.outer().isAbsent());
@@ -100,7 +100,7 @@ class OuterRoundsTest {
 
   @Test
   void bmufOnOneWorkerIsTheEngineAlone() {
-    TrainConfig cfg = TrainConfig.defaults().epochs(2).batchSize(32).roundsSchedule(List.of(3, 2)).seed(11).outer(BMUF);
+    TrainConfig cfg = TrainConfig.absent().epochs(2).batchSize(32).roundsSchedule(List.of(3, 2)).seed(11).outer(BMUF);
     TrainState got = run(SPEC, cfg, 1, null, null, null);
     Network net = Network.create(SPEC, SHAPE, Init.PYTORCH, cfg.seed());
     try (Trainer t = new Trainer(net, SGD, 1, Normalization.SCALE_ONLY)) {
@@ -127,7 +127,7 @@ class OuterRoundsTest {
 
   @Test
   void continuingAfterOuterMomentumBuiltUpGivesTheUninterruptedBits() {
-    TrainConfig cfg = TrainConfig.defaults().epochs(2).batchSize(32).roundsPerEpoch(3).seed(13).outer(DILOCO);
+    TrainConfig cfg = TrainConfig.absent().epochs(2).batchSize(32).roundsPerEpoch(3).seed(13).outer(DILOCO);
     List<TrainState> states = new ArrayList<>();
     TrainState straight = run(SPEC, cfg, 2, null, states, null);
     TrainState middle = states.get(3); // after epoch 2, round 1: 4 outer steps in the buffer
@@ -145,7 +145,7 @@ class OuterRoundsTest {
 
   @Test
   void sixteenPartitionsOnTwoCoresGiveTheSameBitsTwice() {
-    TrainConfig cfg = TrainConfig.defaults().epochs(1).batchSize(16).roundsPerEpoch(2).seed(4).outer(DILOCO);
+    TrainConfig cfg = TrainConfig.absent().epochs(1).batchSize(16).roundsPerEpoch(2).seed(4).outer(DILOCO);
     TrainState a = run(SPEC, cfg, 16, null, null, null);
     TrainState b = run(SPEC, cfg, 16, null, null, null);
     assertBits(a.params(), b.params(), "parameters of two runs");
@@ -155,7 +155,7 @@ class OuterRoundsTest {
 
   @Test
   void batchNormTrainsUnderTheOuterStepWithPositiveRunningVariances() {
-    TrainConfig cfg = TrainConfig.defaults().epochs(3).batchSize(32).roundsPerEpoch(2).seed(7).outer(DILOCO);
+    TrainConfig cfg = TrainConfig.absent().epochs(3).batchSize(32).roundsPerEpoch(2).seed(7).outer(DILOCO);
     TrainState done = run(BN, cfg, 4, null, null, null);
     Network net = Network.create(BN, SHAPE, Init.PYTORCH, 0);
     net.setParams(done.params());
@@ -178,7 +178,7 @@ class OuterRoundsTest {
 
   @Test
   void aScheduleRunsItsRoundsPerEpoch() {
-    TrainConfig cfg = TrainConfig.defaults().epochs(3).batchSize(32).roundsSchedule(List.of(3, 1)).seed(2);
+    TrainConfig cfg = TrainConfig.absent().epochs(3).batchSize(32).roundsSchedule(List.of(3, 1)).seed(2);
     List<RoundMetrics> metrics = new ArrayList<>();
     run(SPEC, cfg, 2, null, null, metrics);
     List<String> seen = metrics.stream().map(m -> m.epoch() + "." + m.round() + "/" + m.roundsPerEpoch()).toList();

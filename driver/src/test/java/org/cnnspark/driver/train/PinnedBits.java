@@ -47,6 +47,12 @@ public final class PinnedBits {
   static final String ARCH = "conv(4,5) relu maxpool(2) conv(8,3) relu maxpool(2) flatten dense(16) relu dense(10)";
   /** The compat checkpoint's run names its data by path, so the data is recreated at this one. */
   static final Path COMPAT_DATA = Path.of(System.getProperty("java.io.tmpdir"), "cnn-spark-compat-data");
+  /**
+   * The pinned runs predate the issue-11 options, whose defaults now differ: they give the absent
+   * values, the old behaviour. The compat resume gives none of them: it takes the checkpoint's.
+   */
+  static final List<String> ABSENT_OPTIONS = List.of("--split", "contiguous", "--lr-schedule", "constant",
+      "--lr-scaling", "none", "--warmup-epochs", "0", "--outer", "average");
 
   private PinnedBits() {}
 
@@ -78,8 +84,7 @@ public final class PinnedBits {
       }
       Path run = work.resolve("compat-run");
       copy(resource("/compat/run"), run);
-      lines.add("pin compat checkpoint-resumed fuse=" + fuse + " " + hash(train(compatImages, run, "sgd", 2, 1, 2,
-          "--resume")));
+      lines.add("pin compat checkpoint-resumed fuse=" + fuse + " " + hash(resume(compatImages, run, 2)));
       Dataset<Row> scored = PipelineModel.load(resource("/compat/pipeline").toString())
           .transform(frame(spark, LocalSpark.fashion("t10k", 0, 200)));
       lines.add("pin compat pipeline-probabilities fuse=" + fuse + " " + hash(scored.select("probability").collectAsList()));
@@ -110,14 +115,31 @@ public final class PinnedBits {
 
   private static CnnClassifier classifier(String optimizer, int w, int k) {
     return new CnnClassifier().setArchitecture(ARCH).setEpochs(2).setBatchSize(32).setSeed(5).setOptimizer(optimizer)
-        .setLr(optimizer.equals("sgd") ? 0.01 : 0.001).setNumWorkers(w).setRoundsPerEpoch(k);
+        .setLr(optimizer.equals("sgd") ? 0.01 : 0.001).setNumWorkers(w).setRoundsPerEpoch(k)
+        .setSplit("contiguous").setLrSchedule("constant").setLrScaling("none").setWarmupEpochs(0).setOuter("average");
   }
 
-  private static ModelFile train(Path images, Path out, String optimizer, int w, int k, int epochs, String... more) throws IOException {
-    List<String> args = new ArrayList<>(List.of("train", "--data", images.toString(), "--out", out.toString(), "--arch", ARCH,
-        "--epochs", Integer.toString(epochs), "--batch-size", "32", "--seed", "5", "--optimizer", optimizer, "--workers", Integer.toString(w),
-        "--rounds-per-epoch", Integer.toString(k)));
-    args.addAll(List.of(more));
+  private static ModelFile train(Path images, Path out, String optimizer, int w, int k, int epochs) throws IOException {
+    List<String> args = new ArrayList<>(common(images, out, optimizer, w, epochs));
+    args.addAll(List.of("--rounds-per-epoch", Integer.toString(k)));
+    args.addAll(ABSENT_OPTIONS);
+    return run(args, out);
+  }
+
+  /** The compat run continued with its options of before issue 11 only: the rest comes from its checkpoint. */
+  private static ModelFile resume(Path images, Path out, int epochs) throws IOException {
+    List<String> args = new ArrayList<>(common(images, out, "sgd", 2, epochs));
+    args.add("--resume");
+    return run(args, out);
+  }
+
+  private static List<String> common(Path images, Path out, String optimizer, int w, int epochs) {
+    return List.of("train", "--data", images.toString(), "--out", out.toString(), "--arch", ARCH, "--epochs",
+        Integer.toString(epochs), "--batch-size", "32", "--seed", "5", "--optimizer", optimizer, "--workers",
+        Integer.toString(w));
+  }
+
+  private static ModelFile run(List<String> args, Path out) throws IOException {
     int code = Main.run(args.toArray(String[]::new));
     if (code != 0) {
       throw new IllegalStateException("train exited with " + code + " for " + out);

@@ -73,7 +73,7 @@ class ScaleTest {
 
   @Test
   void sixteenPartitionsOnTwoCoresGiveTheSameBitsTwice() {
-    TrainConfig cfg = TrainConfig.defaults().epochs(2).batchSize(16).roundsPerEpoch(2).seed(21);
+    TrainConfig cfg = TrainConfig.absent().epochs(2).batchSize(16).roundsPerEpoch(2).seed(21);
     List<Long> examples = new ArrayList<>();
     TrainState first = train(16, cfg, (m, s) -> examples.add(m.examples()));
     TrainState second = train(16, cfg, null);
@@ -88,7 +88,7 @@ class ScaleTest {
   @Test
   void twoHundredRoundsKeepTheDriverHeapFlat() {
     // 10 epochs x 20 rounds; 500 records per partition in minibatches of 25: one step per round
-    TrainConfig cfg = TrainConfig.defaults().epochs(10).batchSize(25).roundsPerEpoch(20).seed(3);
+    TrainConfig cfg = TrainConfig.absent().epochs(10).batchSize(25).roundsPerEpoch(20).seed(3);
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     List<Double> heapMb = new ArrayList<>();
     int[] rounds = {0};

@@ -15,7 +15,7 @@ class TrainConfigTest {
 
   @Test
   void eachSetterChangesOnlyItsField() {
-    TrainConfig d = TrainConfig.defaults();
+    TrainConfig d = TrainConfig.absent();
     LearningRate cosine = LearningRate.of("cosine", List.of(), LearningRate.GAMMA, 0, 0, "none", LearningRate.MAX_SCALE);
     assertEquals(new TrainConfig(5, 64, 1, false, 1, true, false, C, NO_OUTER, NO_SCHEDULE), d);
     assertEquals(new TrainConfig(7, 64, 1, false, 1, true, false, C, NO_OUTER, NO_SCHEDULE), d.epochs(7));
@@ -30,6 +30,17 @@ class TrainConfigTest {
     assertEquals(new TrainConfig(5, 64, 1, false, 1, true, false, C, diloco, NO_SCHEDULE), d.outer(diloco));
     assertEquals(new TrainConfig(5, 64, 1, false, 1, true, false, C, NO_OUTER, List.of(8, 2, 1)),
         d.roundsSchedule(List.of(8, 2, 1)));
+  }
+
+  @Test
+  void theDefaultsAreTrainDefaultsAndTheAbsentValuesTheOldRounds() {
+    TrainConfig d = TrainConfig.defaults();
+    assertEquals(TrainConfig.absent().roundsPerEpoch(TrainDefaults.ROUNDS_PER_EPOCH)
+        .learningRate(TrainDefaults.learningRate()).outer(TrainDefaults.outer()), d);
+    assertEquals(1, TrainConfig.absent().roundsPerEpoch());
+    assertTrue(TrainConfig.absent().learningRate().isConstant());
+    assertTrue(TrainConfig.absent().outer().isAbsent());
+    assertEquals("per-epoch averaging, optimizer state averaged", TrainConfig.absent().averagingMode());
   }
 
   @Test
