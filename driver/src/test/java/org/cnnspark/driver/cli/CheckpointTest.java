@@ -20,6 +20,7 @@ import org.cnnspark.driver.LocalSpark;
 import org.cnnspark.driver.store.Checkpoints;
 import org.cnnspark.driver.store.ModelDir;
 import org.cnnspark.driver.train.RoundMetrics;
+import org.cnnspark.driver.train.TrainDefaults;
 import org.cnnspark.engine.io.ModelFile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -150,7 +151,8 @@ class CheckpointTest {
     Checkpoints.Checkpoint two = checkpoint(straight, 2);
     assertEquals(Map.of("lr-scaling", "linear", "warmup-epochs", "1.5", "lr-schedule", "cosine", "lr-min", "0.001"),
         scheduleOptions(two.options()), "only the options that differ from their absent values");
-    assertEquals(Map.of(), scheduleOptions(checkpoint(full, 6).options()), "a run without them stores none");
+    assertEquals(scheduleOptions(TrainDefaults.learningRate().givenOptions()),
+        scheduleOptions(checkpoint(full, 6).options()), "a run without them stores the defaults that are not absent");
     // rates of rounds at t = 0, 1/3, 2/3, ...: 2 x 0.05 on cosine, times the warm-up from 1/2 to 1 until t = 1.5
     List<String> lines = Files.readAllLines(straight.resolve(ModelDir.METRICS));
     for (int i = 0; i < 6; i++) {
@@ -174,16 +176,18 @@ class CheckpointTest {
       assertEquals(RoundMetrics.fromJson(lines.get(i)).lr(), RoundMetrics.fromJson(again.get(i)).lr(), 0.0, again.get(i));
     }
 
-    // the cosine spans the run's epochs: --epochs may not change; nor may the schedule be left out
+    // the cosine spans the run's epochs: --epochs may not change; a schedule option given must match, one left out is taken
     CliTest.Run longer = train(resumed, with(schedule, "--resume", "--epochs", "3"));
     assertEquals(2, longer.code(), longer.err());
     assertTrue(longer.err().contains("--epochs 3 (checkpoint: 2)") && longer.err().contains("spans the run's epochs"),
         longer.err());
     Path without = copyWithSchedule(straight, "warm-up-without", 2);
+    CliTest.Run otherWarmUp = train(without, "--resume", "--warmup-epochs", "1");
+    assertEquals(2, otherWarmUp.code(), otherWarmUp.err());
+    assertTrue(otherWarmUp.err().contains("--warmup-epochs 1.0 (checkpoint: 1.5)"), otherWarmUp.err());
     CliTest.Run plain = train(without, "--resume");
-    assertEquals(2, plain.code(), plain.err());
-    assertTrue(plain.err().contains("--lr-schedule (not given) (checkpoint: cosine)")
-        && plain.err().contains("--warmup-epochs (not given) (checkpoint: 1.5)"), plain.err());
+    assertEquals(0, plain.code(), plain.err());
+    assertArrayEquals(modelParams(straight), modelParams(without), "the schedule left out: the checkpoint's");
   }
 
   /** {@code base} followed by {@code more}. */
@@ -233,14 +237,35 @@ class CheckpointTest {
     assertTrue(fewer.err().contains("--epochs 1 ends before"), fewer.err());
   }
 
-  /** A checkpoint without a split (as earlier builds wrote them) is a contiguous run: resuming it mixed is refused. */
+  /**
+   * A checkpoint without the options whose defaults changed (as earlier builds wrote them, here a run
+   * given their absent values) resumes without them with those absent values, not today's defaults:
+   * the uninterrupted bits. Given on the command line, they must match: resuming it mixed is refused.
+   */
   @Test
-  void resumeRefusesAnotherSplit() throws IOException {
-    Path other = copyWith("other-split", 5);
-    CliTest.Run r = train(other, "--resume", "--split", "mixed");
-    assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().contains("--split mixed (checkpoint: not given)"), r.err());
-    assertFalse(Files.exists(other.resolve(ModelDir.MODEL)));
+  void aCheckpointWithoutTheNewOptionsResumesWithTheirAbsentValues() throws IOException {
+    String[] old = {"--split", "contiguous", "--lr-scaling", "none", "--warmup-epochs", "0", "--data", few.toString(),
+        "--keep-checkpoints", "6"};
+    Path straight = dir.resolve("old-straight");
+    CliTest.Run r = train(straight, old);
+    assertEquals(0, r.code(), r.err());
+    Checkpoints.Checkpoint two = checkpoint(straight, 2);
+    for (String key : List.of("split", "lr-scaling", "warmup-epochs", "outer", "lr-schedule")) {
+      assertFalse(two.options().containsKey(key), key + " at its absent value stays out: " + two.options());
+    }
+    Path resumed = dir.resolve("old-resumed");
+    Files.createDirectories(resumed.resolve(Checkpoints.DIR));
+    Files.copy(straight.resolve(Checkpoints.DIR).resolve("round-000002.cnn"),
+        resumed.resolve(Checkpoints.DIR).resolve("round-000002.cnn"));
+    CliTest.Run mixed = train(resumed, "--data", few.toString(), "--resume", "--split", "mixed");
+    assertEquals(2, mixed.code(), mixed.err());
+    assertTrue(mixed.err().contains("--split mixed (checkpoint: not given)"), mixed.err());
+    assertFalse(Files.exists(resumed.resolve(ModelDir.MODEL)));
+    CliTest.Run again = train(resumed, "--data", few.toString(), "--resume"); // today's defaults differ
+    assertEquals(0, again.code(), again.err());
+    assertArrayEquals(modelParams(straight), modelParams(resumed));
+    assertEquals(ModelDir.read(straight.toString(), new Configuration()).provenance().get("averaging"),
+        ModelDir.read(resumed.toString(), new Configuration()).provenance().get("averaging"));
   }
 
   @Test
@@ -373,9 +398,16 @@ class CheckpointTest {
     assertEquals(0, again.code(), again.err() + "\n" + r.err());
     assertTrue(again.err().contains("next: epoch 2 round 2"), again.err());
     assertArrayEquals(modelParams(straight), modelParams(resumed));
-    CliTest.Run other = train(resumed, "--data", few.toString(), "--resume");
+    CliTest.Run other = train(resumed, "--data", few.toString(), "--outer", "bmuf", "--resume");
     assertEquals(2, other.code(), other.err());
-    assertTrue(other.err().contains("--outer (not given) (checkpoint: diloco)"), other.err());
+    assertTrue(other.err().contains("--outer bmuf (checkpoint: diloco)"), other.err());
+    Path taken = dir.resolve("outer-taken");
+    Files.createDirectories(taken.resolve(Checkpoints.DIR));
+    Files.copy(straight.resolve(Checkpoints.DIR).resolve("round-000004.cnn"),
+        taken.resolve(Checkpoints.DIR).resolve("round-000004.cnn"));
+    CliTest.Run without = train(taken, "--data", few.toString(), "--resume");
+    assertEquals(0, without.code(), without.err());
+    assertArrayEquals(modelParams(straight), modelParams(taken), "--outer not given: the checkpoint's, diloco");
   }
 
   @Test

@@ -49,6 +49,14 @@ public class CliTest {
   static Path testImages;
   static Path unlabelled;
   static Path model;
+  /** The absent values of the options whose defaults changed (one round per epoch, contiguous, no scaling), but --split. */
+  static final String[] OLD_BUT_SPLIT = {"--rounds-per-epoch", "1", "--lr-scaling", "none", "--warmup-epochs", "0"};
+  static final String[] OLD = with(OLD_BUT_SPLIT, "--split", "contiguous");
+
+  static String[] with(String[] first, String... more) {
+    return java.util.stream.Stream.concat(java.util.Arrays.stream(first), java.util.Arrays.stream(more))
+        .toArray(String[]::new);
+  }
 
   /** What a command printed and returned. */
   public record Run(int code, String out, String err) {}
@@ -79,7 +87,8 @@ public class CliTest {
     unlabelled = LocalSpark.writeIdx(dir.resolve("unlabelled"), "small-t10k", test, false);
     spark = LocalSpark.start(2, "cnn-spark CLI tests");
     model = dir.resolve("model");
-    Run r = train(model, "--epochs", "2");
+    // the options of before issue 11, whose defaults changed: these tests read one round per epoch, contiguous
+    Run r = train(model, with(OLD, "--epochs", "2"));
     assertEquals(0, r.code(), r.err());
   }
 
@@ -139,11 +148,11 @@ public class CliTest {
   @Test
   void sameRunTwiceGivesTheSameBits() throws IOException {
     Path again = dir.resolve("again");
-    Run r = train(again, "--epochs", "2");
+    Run r = train(again, with(OLD, "--epochs", "2"));
     assertEquals(0, r.code(), r.err());
     assertArrayEquals(readModel(model).params(), readModel(again).params());
     Path other = dir.resolve("other-seed");
-    assertEquals(0, train(other, "--epochs", "2", "--seed", "6").code());
+    assertEquals(0, train(other, with(OLD, "--epochs", "2", "--seed", "6")).code());
     assertFalse(java.util.Arrays.equals(readModel(model).params(), readModel(other).params()), "another seed, other weights");
   }
 
@@ -330,9 +339,9 @@ public class CliTest {
   void mixedSplitTrainsDeterministicallyAndIsRecorded() throws IOException {
     Path a = dir.resolve("mixed-a");
     Path b = dir.resolve("mixed-b");
-    Run ra = train(a, "--epochs", "2", "--split", "mixed");
+    Run ra = train(a, with(OLD_BUT_SPLIT, "--epochs", "2", "--split", "mixed"));
     assertEquals(0, ra.code(), ra.err());
-    assertEquals(0, train(b, "--epochs", "2", "--split", "Mixed").code());
+    assertEquals(0, train(b, with(OLD_BUT_SPLIT, "--epochs", "2", "--split", "Mixed")).code());
     assertArrayEquals(readModel(a).params(), readModel(b).params());
     assertFalse(java.util.Arrays.equals(readModel(model).params(), readModel(a).params()), "other partitions, other bits");
     assertEquals("mixed", readModel(a).provenance().get("dataset_split"));

@@ -30,6 +30,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cnnspark.driver.LocalSpark;
 import org.cnnspark.driver.data.DataOptions;
+import org.cnnspark.driver.data.DataSplit;
 import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.data.LoadedData;
 import org.cnnspark.driver.train.DistributedTrainer;
@@ -37,7 +38,6 @@ import org.cnnspark.driver.train.EngineSpec;
 import org.cnnspark.driver.train.LearningRate;
 import org.cnnspark.driver.train.RoundMetrics;
 import org.cnnspark.driver.train.OuterConfig;
-import org.cnnspark.driver.data.DataSplit;
 import org.cnnspark.driver.train.TrainConfig;
 import org.cnnspark.driver.train.TrainDefaults;
 import org.cnnspark.engine.io.ModelFile;
@@ -82,8 +82,10 @@ class CnnClassifierTest {
     }
   }
 
+  /** With the absent values of the Params whose defaults changed: one round per epoch, contiguous, the same rate. */
   static CnnClassifier classifier() {
-    return new CnnClassifier().setArchitecture(ARCH).setEpochs(2).setBatchSize(32).setLr(0.05).setNumWorkers(2).setSeed(3);
+    return new CnnClassifier().setArchitecture(ARCH).setEpochs(2).setBatchSize(32).setLr(0.05).setNumWorkers(2).setSeed(3)
+        .setRoundsPerEpoch(1).setSplit("contiguous").setLrScaling("none").setWarmupEpochs(0);
   }
 
   /** Columns id (long), features (ml Vector of pixel values 0..255), label (double), in `parts` partitions. */
@@ -353,7 +355,7 @@ class CnnClassifierTest {
 
   @Test
   void theSplitParamMixesTheTrainingRowsOnlyWhenAsked() {
-    assertEquals("contiguous", new CnnClassifier().getSplit());
+    assertEquals(TrainDefaults.SPLIT, new CnnClassifier().getSplit());
     assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setSplit("zigzag"));
     assertEquals("contiguous", model(fitted).modelFile().provenance().get("dataset_split"));
     CnnClassificationModel mixed = classifier().setEpochs(1).setSplit("mixed").fit(train);

@@ -88,11 +88,11 @@ class TrainConfigTest {
 
   @Test
   void averagingModeNamesTheScheduleAndTheOuterRule() {
-    assertEquals("per-epoch averaging, optimizer state averaged", TrainConfig.defaults().averagingMode());
-    String m = TrainConfig.defaults().roundsSchedule(List.of(4, 1)).outer(new OuterConfig("BMUF", 0.5, null, null))
+    assertEquals("per-epoch averaging, optimizer state averaged", TrainConfig.absent().averagingMode());
+    String m = TrainConfig.absent().roundsSchedule(List.of(4, 1)).outer(new OuterConfig("BMUF", 0.5, null, null))
         .averagingMode();
     assertEquals("averaging 4, then 1 times per epoch, outer bmuf with lr 0.5, optimizer state averaged", m);
-    assertTrue(TrainConfig.defaults().roundsSchedule(List.of(8, 2, 1)).averagingMode()
+    assertTrue(TrainConfig.absent().roundsSchedule(List.of(8, 2, 1)).averagingMode()
         .startsWith("averaging 8, 2, then 1 times per epoch"));
   }
 }
