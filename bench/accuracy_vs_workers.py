@@ -79,6 +79,17 @@ SETTINGS = [
     Setting("defaults"),
     Setting("linear-lr", lambda w: f"{today()} --lr {0.01 * w:g}"),
     Setting("k10-linear-lr", lambda w: f"{today(10)} --lr {0.01 * w:g}"),
+    # the alternatives tried while choosing the defaults (docs/performance.md), each spelled out
+    Setting("lin-k4", "--split mixed --lr-scaling linear --warmup-epochs 0 --rounds-per-epoch 4"),
+    Setting("lin-w01-k4", "--split mixed --lr-scaling linear --warmup-epochs 0.1 --rounds-per-epoch 4"),
+    Setting("lin-warm-k4", "--split mixed --lr-scaling linear --warmup-epochs 0.5 --rounds-per-epoch 4"),
+    Setting("lin-warm-k4-cos", "--split mixed --lr-scaling linear --warmup-epochs 0.5 --rounds-per-epoch 4 "
+            "--lr-schedule cosine"),
+    Setting("bmuf-k4", "--split mixed --lr-scaling none --warmup-epochs 0 --outer bmuf --rounds-per-epoch 4"),
+    Setting("lin-bmuf-k4", "--split mixed --lr-scaling linear --warmup-epochs 0.25 --outer bmuf --rounds-per-epoch 4"),
+    Setting("lin-m05-k4", "--split mixed --lr-scaling linear --warmup-epochs 0.25 --outer bmuf --outer-momentum 0.5 "
+            "--rounds-per-epoch 4"),
+    Setting("sqrt-bmuf-k4", "--split mixed --lr-scaling sqrt --warmup-epochs 0.25 --outer bmuf --rounds-per-epoch 4"),
     Setting("adam", "--optimizer adam", workers=(2, 8), cases=("fashion",)),
     Setting("bn-recipe", ("--arch", BN_RECIPE), workers=(4,), cases=("fashion",)),
     Setting("pytorch", runner="pytorch", workers=(1,)),

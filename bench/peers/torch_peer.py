@@ -116,6 +116,10 @@ def train(args):
     model = TutorialCNN(1, 28, 28)
     opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
     g = torch.Generator().manual_seed(args.seed)
+    steps_per_epoch = -(-xtr.shape[0] // args.batch_size)
+    # stepped every iteration, as cnn-spark applies its schedule per step
+    sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs * steps_per_epoch)
+             if args.lr_schedule == "cosine" else None)
     epochs = []
     for epoch in range(1, args.epochs + 1):
         model.train()
@@ -123,6 +127,8 @@ def train(args):
         for idx in torch.randperm(xtr.shape[0], generator=g).split(args.batch_size):
             loss_sum += train_step(model, opt, xtr[idx], ytr[idx]).item()
             steps += 1
+            if sched:
+                sched.step()
         seconds = time.perf_counter() - t0
         model.eval()
         with torch.no_grad():
@@ -148,6 +154,8 @@ def main():
     ap.add_argument("--test-per-class", type=int, default=0, help="test on the first N images of each class (0: all)")
     ap.add_argument("--lr", type=float, default=0.01)
     ap.add_argument("--momentum", type=float, default=0.9)
+    ap.add_argument("--lr-schedule", choices=["constant", "cosine"], default="constant",
+                    help="train: cosine = CosineAnnealingLR over all steps of the run, stepped per iteration")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     out = {"torch": torch.__version__, "measurement": args.measurement}
