@@ -210,15 +210,7 @@ class DistributedTrainerTest {
         .learningRate(LearningRate.of("cosine", List.of(), LearningRate.GAMMA, 0.002, 0.5, "linear", 8));
     List<RoundMetrics> metrics = new ArrayList<>();
     TrainState got = distributed(SGD, cfg, 1, metrics);
-    Network net = Network.create(SPEC, SHAPE, Init.PYTORCH, 0);
-    net.setParams(initial(cfg.seed()));
-    try (Trainer alone = new Trainer(net, SGD, 1, Normalization.SCALE_ONLY)) {
-      for (int e = 0; e < cfg.epochs(); e++) {
-        EngineAlone.epoch(alone, data.pixels(), data.labels(), data.count(), cfg, e);
-      }
-      assertBits(alone.network().paramsArray(), got.params(), "parameters");
-      assertBits(alone.optimizer().stateArray(), got.state(), "optimizer state");
-    }
+    assertEngineAlone(cfg, got);
     TrainState constant = distributed(SGD, cfg.learningRate(LearningRate.constant()), 1, null);
     assertFalse(Arrays.equals(constant.params(), got.params()), "the schedule changes the weights");
     for (int i = 0; i < 4; i++) { // t = epoch + round / K = i / 2 of 2 epochs: cosine from 0.02 to 0.002
@@ -232,15 +224,7 @@ class DistributedTrainerTest {
     // the train command's defaults (rounds, scaling, warm-up, outer rule): at W = 1 the engine alone with that schedule
     TrainConfig cfg = TrainConfig.defaults().epochs(2).batchSize(32).seed(11);
     TrainState got = distributed(SGD, cfg, 1, null);
-    Network net = Network.create(SPEC, SHAPE, Init.PYTORCH, 0);
-    net.setParams(initial(cfg.seed()));
-    try (Trainer alone = new Trainer(net, SGD, 1, Normalization.SCALE_ONLY)) {
-      for (int e = 0; e < cfg.epochs(); e++) {
-        EngineAlone.epoch(alone, data.pixels(), data.labels(), data.count(), cfg, e);
-      }
-      assertBits(alone.network().paramsArray(), got.params(), "parameters");
-      assertBits(alone.optimizer().stateArray(), got.state(), "optimizer state");
-    }
+    assertEngineAlone(cfg, got);
   }
 
   @Test
@@ -339,6 +323,19 @@ class DistributedTrainerTest {
       assertEquals(s.count(), e.count());
       assertEquals(s.accuracy(), e.accuracy(), 0.0);
       assertEquals(s.meanLoss(), e.loss(), 1e-6 * s.meanLoss());
+    }
+  }
+
+  /** The engine alone, SGD from the same initial weights through cfg's epochs, ends with got's bits. */
+  private void assertEngineAlone(TrainConfig cfg, TrainState got) {
+    Network net = Network.create(SPEC, SHAPE, Init.PYTORCH, 0);
+    net.setParams(initial(cfg.seed()));
+    try (Trainer alone = new Trainer(net, SGD, 1, Normalization.SCALE_ONLY)) {
+      for (int e = 0; e < cfg.epochs(); e++) {
+        EngineAlone.epoch(alone, data.pixels(), data.labels(), data.count(), cfg, e);
+      }
+      assertBits(alone.network().paramsArray(), got.params(), "parameters");
+      assertBits(alone.optimizer().stateArray(), got.state(), "optimizer state");
     }
   }
 }
