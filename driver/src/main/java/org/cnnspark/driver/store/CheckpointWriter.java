@@ -41,7 +41,8 @@ public final class CheckpointWriter implements RoundListener {
 
   @Override
   public void onRound(RoundMetrics metrics, TrainState after) {
-    rounds++;
+    // from the state, not counted: rounds in which no partition trained are not reported
+    rounds = run.config().roundsBefore(after.epoch()) + after.round();
     if (every == 0 || (rounds % every != 0 && after.epoch() != run.config().epochs())) {
       return;
     }

@@ -102,6 +102,7 @@ public final class DistributedTrainer {
     OuterSgd outer = config.outer().settings(workers);
     int trainable = outer.isAverage() ? 0 : engine.trainableSize();
     TrainState state = withOuterState(from, outer.stateSize(trainable));
+    long epochExamples = 0;
     while (state.epoch() < config.epochs()) {
       int epoch = state.epoch();
       int round = state.round();
@@ -140,7 +141,14 @@ public final class DistributedTrainer {
           sum.count() == 0 ? Double.NaN : (double) sum.correct() / sum.count(), testLoss, testAcc, testN, seconds,
           out.taskSeconds, evalSeconds, config.lr(base, epoch + (double) round / k, workers));
       state = next;
-      if (listener != null) {
+      epochExamples = round == 0 ? sum.count() : epochExamples + sum.count();
+      // A round in which no partition had a minibatch (more rounds than minibatches: small data)
+      // changed nothing: no progress line, metrics or checkpoint for it. The epoch's last round
+      // always has one when the epoch has any, and is reported either way.
+      if (sum.count() == 0 && nextRound == 0 && epochExamples == 0) {
+        LOG.warn("epoch {}: no partition had training examples", epoch + 1);
+      }
+      if (listener != null && (sum.count() > 0 || nextRound == 0)) {
         listener.onRound(m, state);
       }
     }
@@ -183,9 +191,6 @@ public final class DistributedTrainer {
         }
         taskSeconds = Math.max(taskSeconds, r.seconds());
         sum.add(r);
-      }
-      if (sum.count() == 0) {
-        LOG.warn("epoch {} round {}: no partition had training examples", state.epoch() + 1, state.round() + 1);
       }
       return new RoundOutcome(sum, taskSeconds);
     } finally {
