@@ -70,26 +70,42 @@ def today(rounds=1):
             "--lr-scaling none --warmup-epochs 0")
 
 
-# The table of settings. A setting adds only what differs from the CLI's defaults, so Adam and
-# the BatchNorm recipe follow the defaults when they change; `today` and the rows derived from it
-# give today(). New options (learning-rate scaling, warm-up, schedules, an outer optimizer, round
-# schedules, the split of records) come in as new rows.
+# The table of settings. `defaults` adds nothing, so it, Adam and the BatchNorm recipe follow the
+# CLI's defaults when they change; `today` and the rows derived from it give today(). The rows
+# tried while choosing the defaults spell out every option they set, so they keep their meaning
+# whatever the defaults (docs/performance.md has their figures): mixed(...) is the mixed split with
+# linear scaling, the given warm-up, rounds and outer rule.
+def mixed(rounds, warmup=0.25, outer="--outer average"):
+    return f"--split mixed --lr-scaling linear --warmup-epochs {warmup} --rounds-per-epoch {rounds} {outer}"
+
+
+M05 = "--outer bmuf --outer-momentum 0.5"  # at W >= 2 the `momentum` rule's settings, bit for bit
 SETTINGS = [
     Setting("today", today()),
     Setting("defaults"),
     Setting("linear-lr", lambda w: f"{today()} --lr {0.01 * w:g}"),
     Setting("k10-linear-lr", lambda w: f"{today(10)} --lr {0.01 * w:g}"),
-    # the alternatives tried while choosing the defaults (docs/performance.md), each spelled out
-    Setting("lin-k4", "--split mixed --lr-scaling linear --warmup-epochs 0 --rounds-per-epoch 4"),
-    Setting("lin-w01-k4", "--split mixed --lr-scaling linear --warmup-epochs 0.1 --rounds-per-epoch 4"),
-    Setting("lin-warm-k4", "--split mixed --lr-scaling linear --warmup-epochs 0.5 --rounds-per-epoch 4"),
-    Setting("lin-warm-k4-cos", "--split mixed --lr-scaling linear --warmup-epochs 0.5 --rounds-per-epoch 4 "
-            "--lr-schedule cosine"),
+    # the first defaults (mixed, linear, warm-up 0.25, 4 rounds) and the alternatives tried then
+    Setting("lin-w025-k4", mixed(4)),
+    Setting("lin-k4", mixed(4, 0)),
+    Setting("lin-w01-k4", mixed(4, 0.1)),
+    Setting("lin-warm-k4", mixed(4, 0.5)),
+    Setting("lin-warm-k4-cos", mixed(4, 0.5) + " --lr-schedule cosine"),
     Setting("bmuf-k4", "--split mixed --lr-scaling none --warmup-epochs 0 --outer bmuf --rounds-per-epoch 4"),
-    Setting("lin-bmuf-k4", "--split mixed --lr-scaling linear --warmup-epochs 0.25 --outer bmuf --rounds-per-epoch 4"),
-    Setting("lin-m05-k4", "--split mixed --lr-scaling linear --warmup-epochs 0.25 --outer bmuf --outer-momentum 0.5 "
-            "--rounds-per-epoch 4"),
-    Setting("sqrt-bmuf-k4", "--split mixed --lr-scaling sqrt --warmup-epochs 0.25 --outer bmuf --rounds-per-epoch 4"),
+    Setting("lin-bmuf-k4", mixed(4, outer="--outer bmuf")),
+    Setting("lin-m05-k4", mixed(4, outer=M05)),
+    Setting("sqrt-bmuf-k4", mixed(4, outer="--outer bmuf").replace("linear", "sqrt")),
+    # then: more averages in epoch 1 (8 or 12, then 3 or 2: 20 rounds in 5 epochs, as 4 per epoch),
+    # outer momentum 0.5 (the `momentum` rule) or 0.7, no warm-up; a cap of 16 at W = 16. The rows
+    # that lean on the defaults (mixed, linear, warm-up 0.25, average) are written as they ran
+    Setting("k8-3", "--rounds-per-epoch 8,3"),
+    Setting("k12-2", mixed("12,2")),
+    Setting("k8-3-m05", mixed("8,3", outer=M05)),
+    Setting("k8-3-m07", mixed("8,3", outer="--outer bmuf --outer-momentum 0.7")),
+    Setting("k12-2-m05", mixed("12,2", outer=M05)),
+    Setting("k8-3-m05-w0", "--rounds-per-epoch 8,3 --outer bmuf --outer-momentum 0.5 --warmup-epochs 0"),
+    Setting("k8-3-cap16", "--rounds-per-epoch 8,3 --max-lr-scale 16", workers=(16,)),
+    Setting("k8-3-cap16-w05", "--rounds-per-epoch 8,3 --max-lr-scale 16 --warmup-epochs 0.5", workers=(16,)),
     Setting("adam", "--optimizer adam", workers=(2, 8), cases=("fashion",)),
     Setting("bn-recipe", ("--arch", BN_RECIPE), workers=(4,), cases=("fashion",)),
     Setting("pytorch", runner="pytorch", workers=(1,)),

@@ -113,7 +113,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
         + "2 in epoch 2, then 1 in every later epoch (at most epochs entries); empty = roundsPerEpoch in every epoch",
         new Validators.RoundsSchedule());
     outer = new Param<>(this, "outer", "outer update of each round's average: " + OuterRules.names() + " (average = the "
-        + "workers' average; bmuf and diloco apply SGD with momentum to the round's change on the driver)",
+        + "workers' average; momentum, bmuf and diloco apply SGD with momentum to the round's change on the driver)",
         new Validators.Outer());
     outerLr = new DoubleParam(this, "outerLr", "outer learning rate in (0, " + (int) OuterSgd.MAX_LR + "]; unset = the "
         + "outer rule's", ParamValidators.inRange(0, OuterSgd.MAX_LR, false, true));

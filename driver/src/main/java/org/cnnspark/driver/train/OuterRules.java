@@ -13,11 +13,17 @@ public final class OuterRules {
   /** Blockwise model-update filtering (Chen & Huo 2016): block momentum 1 - 1/W, Nesterov; plain averaging at W = 1. */
   public static final OuterRule BMUF = new OuterRule("bmuf", "lr 1, momentum 1 - 1/W, Nesterov (plain averaging at W = 1)",
       w -> new OuterSgd(1, 1 - 1.0 / w, true));
+  /**
+   * Nesterov momentum 0.5 on the rounds' changes, plain averaging at W = 1. Unlike BMUF's 1 - 1/W
+   * it does not grow with W, where linear scaling already multiplies the rate by W.
+   */
+  public static final OuterRule MOMENTUM = new OuterRule("momentum", "lr 1, momentum 0.5, Nesterov (plain averaging at "
+      + "W = 1)", w -> new OuterSgd(1, w == 1 ? 0 : 0.5, true));
   /** DiLoCo's outer optimizer (Douillard et al. 2023), with SGD's Nesterov momentum. */
   public static final OuterRule DILOCO = new OuterRule("diloco", "lr 0.7, momentum 0.9, Nesterov",
       w -> new OuterSgd(0.7, 0.9, true));
 
-  private static final List<OuterRule> RULES = List.of(AVERAGE, BMUF, DILOCO);
+  private static final List<OuterRule> RULES = List.of(AVERAGE, MOMENTUM, BMUF, DILOCO);
 
   private OuterRules() {}
 

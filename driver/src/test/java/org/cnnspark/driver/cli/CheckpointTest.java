@@ -244,7 +244,8 @@ class CheckpointTest {
    */
   @Test
   void aCheckpointWithoutTheNewOptionsResumesWithTheirAbsentValues() throws IOException {
-    String[] old = {"--split", "contiguous", "--lr-scaling", "none", "--warmup-epochs", "0", "--data", few.toString(),
+    String[] old = {"--split", "contiguous", "--lr-scaling", "none", "--warmup-epochs", "0", "--outer", "average",
+        "--data", few.toString(),
         "--keep-checkpoints", "6"};
     Path straight = dir.resolve("old-straight");
     CliTest.Run r = train(straight, old);

@@ -85,7 +85,7 @@ class CnnClassifierTest {
   /** With the absent values of the Params whose defaults changed: one round per epoch, contiguous, the same rate. */
   static CnnClassifier classifier() {
     return new CnnClassifier().setArchitecture(ARCH).setEpochs(2).setBatchSize(32).setLr(0.05).setNumWorkers(2).setSeed(3)
-        .setRoundsPerEpoch(1).setSplit("contiguous").setLrScaling("none").setWarmupEpochs(0);
+        .setRoundsPerEpoch(1).setSplit("contiguous").setLrScaling("none").setWarmupEpochs(0).setOuter("average");
   }
 
   /** Columns id (long), features (ml Vector of pixel values 0..255), label (double), in `parts` partitions. */

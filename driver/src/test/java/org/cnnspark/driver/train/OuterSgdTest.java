@@ -115,7 +115,10 @@ class OuterSgdTest {
     assertEquals(0, OuterRules.AVERAGE.settings(3).stateSize(100));
     assertEquals(100, OuterRules.DILOCO.settings(3).stateSize(100));
     assertEquals(OuterRules.BMUF, OuterRules.get(" BMUF"));
-    assertEquals("average, bmuf or diloco", OuterRules.names());
+    assertEquals("average, momentum, bmuf or diloco", OuterRules.names());
+    assertTrue(OuterRules.MOMENTUM.settings(1).isAverage(), "the default rule on one worker is plain averaging");
+    assertEquals(new OuterSgd(1, 0.5, true), OuterRules.MOMENTUM.settings(2));
+    assertEquals(new OuterSgd(1, 0.5, true), OuterRules.MOMENTUM.settings(16), "not growing with W");
   }
 
   @Test
@@ -142,6 +145,6 @@ class OuterSgdTest {
     }
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new OuterConfig("slowmo", null, null,
         null));
-    assertTrue(e.getMessage().contains("--outer must be average, bmuf or diloco"), e.getMessage());
+    assertTrue(e.getMessage().contains("--outer must be average, momentum, bmuf or diloco"), e.getMessage());
   }
 }
