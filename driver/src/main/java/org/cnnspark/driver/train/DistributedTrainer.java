@@ -3,6 +3,7 @@ package org.cnnspark.driver.train;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -108,7 +109,8 @@ public final class DistributedTrainer {
       int round = state.round();
       int k = config.roundsInEpoch(epoch);
       long start = System.nanoTime();
-      RoundOutcome out = round(train, state, workers);
+      TrainState before = state;
+      RoundOutcome out = named(roundName(epoch, round, k) + ": train", () -> round(train, before, workers));
       double seconds = (System.nanoTime() - start) / 1e9;
       ParamSum sum = out.sum;
       int nextRound = round + 1 == k ? 0 : round + 1;
@@ -130,7 +132,7 @@ public final class DistributedTrainer {
       double evalSeconds = 0;
       if (test != null && (config.evalEveryRound() || nextRound == 0)) {
         long t0 = System.nanoTime();
-        Evaluation e = evaluate(test, next.params());
+        Evaluation e = evaluate(test, next.params(), roundName(epoch, round, k) + ": evaluate");
         evalSeconds = (System.nanoTime() - t0) / 1e9;
         testLoss = e.loss();
         testAcc = e.accuracy();
@@ -172,12 +174,35 @@ public final class DistributedTrainer {
 
   private record RoundOutcome(ParamSum sum, double taskSeconds) {}
 
+  /** "cnn-spark epoch 3 round 2/4" (1-based), the name of the round's jobs in Spark's UI. */
+  static String roundName(int epoch, int round, int rounds) {
+    return "cnn-spark epoch " + (epoch + 1) + " round " + (round + 1) + "/" + rounds;
+  }
+
+  /**
+   * Runs {@code job} with {@code name} as the description of its Spark jobs and the name of their
+   * stages (in place of "collect at DistributedTrainer.java:123"), so the UI says what each is.
+   */
+  private <T> T named(String name, Supplier<T> job) {
+    String description = jsc.getLocalProperty("spark.job.description");
+    jsc.setJobDescription(name);
+    jsc.setCallSite(name);
+    try {
+      return job.get();
+    } finally {
+      jsc.clearCallSite();
+      jsc.setJobDescription(description);
+    }
+  }
+
   private RoundOutcome round(JavaRDD<ImageBlock> train, TrainState state, int workers) {
     Broadcast<float[]> params = jsc.broadcast(state.params());
     Broadcast<float[]> optState = config.resetOptimizerState() ? null : jsc.broadcast(state.state());
     try {
+      // new ones each round, so a stage's page in Spark's UI shows that round's totals
       RoundTask task = new RoundTask(engine, config, params, optState, state.steps(), state.epoch(), state.round(),
-          workers);
+          workers, jsc.sc().longAccumulator("cnn-spark examples"), jsc.sc().doubleAccumulator("cnn-spark loss sum"),
+          jsc.sc().longAccumulator("cnn-spark correct"));
       List<PartitionResult> results = SparkErrors.collect(train.mapPartitionsWithIndex(task, true));
       ParamSum sum = new ParamSum(state.params().length, state.state().length);
       double taskSeconds = 0;
@@ -248,10 +273,14 @@ public final class DistributedTrainer {
   public record Evaluation(double loss, double accuracy, long count) {}
 
   public Evaluation evaluate(JavaRDD<ImageBlock> data, float[] params) {
+    return evaluate(data, params, "cnn-spark: evaluate");
+  }
+
+  private Evaluation evaluate(JavaRDD<ImageBlock> data, float[] params, String name) {
     Broadcast<float[]> bc = jsc.broadcast(params);
     try {
-      List<PartitionResult> results = SparkErrors.collect(
-          data.mapPartitionsWithIndex(new EvalTask(engine, bc, EVAL_BATCH), true));
+      List<PartitionResult> results = named(name, () -> SparkErrors.collect(
+          data.mapPartitionsWithIndex(new EvalTask(engine, bc, EVAL_BATCH), true)));
       double loss = 0;
       long correct = 0;
       long n = 0;

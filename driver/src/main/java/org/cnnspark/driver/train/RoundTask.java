@@ -4,6 +4,8 @@ import java.util.Collections;
 import java.util.Iterator;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.DoubleAccumulator;
+import org.apache.spark.util.LongAccumulator;
 import org.cnnspark.driver.data.ImageBlock;
 import org.cnnspark.engine.Trainer;
 import org.cnnspark.engine.kernels.Kernels;
@@ -27,9 +29,13 @@ final class RoundTask implements Function2<Integer, Iterator<ImageBlock>, Iterat
   private final int round;
   /** W, the training data's partitions: the learning rate may scale with it. */
   private final int workers;
+  /** The round's totals for Spark's UI; the metrics come from the results, not from these. */
+  private final LongAccumulator examples;
+  private final DoubleAccumulator lossSum;
+  private final LongAccumulator correct;
 
   RoundTask(EngineSpec engine, TrainConfig config, Broadcast<float[]> params, Broadcast<float[]> state, long steps,
-      int epoch, int round, int workers) {
+      int epoch, int round, int workers, LongAccumulator examples, DoubleAccumulator lossSum, LongAccumulator correct) {
     this.engine = engine;
     this.config = config;
     this.params = params;
@@ -38,11 +44,20 @@ final class RoundTask implements Function2<Integer, Iterator<ImageBlock>, Iterat
     this.epoch = epoch;
     this.round = round;
     this.workers = workers;
+    this.examples = examples;
+    this.lossSum = lossSum;
+    this.correct = correct;
   }
 
   @Override
   public Iterator<PartitionResult> call(Integer partition, Iterator<ImageBlock> blocks) {
-    return Collections.singletonList(run(partition, new PartitionData(blocks))).iterator();
+    PartitionResult r = run(partition, new PartitionData(blocks));
+    if (examples != null) {
+      examples.add(r.count());
+      lossSum.add(r.lossSum());
+      correct.add(r.correct());
+    }
+    return Collections.singletonList(r).iterator();
   }
 
   PartitionResult run(int partition, PartitionData data) {

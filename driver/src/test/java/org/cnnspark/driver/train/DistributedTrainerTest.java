@@ -9,6 +9,13 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.spark.scheduler.AccumulableInfo;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerStageCompleted;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -306,6 +313,57 @@ class DistributedTrainerTest {
         () -> distributed(huge, TrainConfig.absent().epochs(3), 2, null));
     assertTrue(e.getMessage().contains("epoch") && e.getMessage().contains("partition")
         && e.getMessage().contains("--lr"), e.getMessage());
+  }
+
+  @Test
+  void sparkUiNamesEachJobAfterItsRound() throws InterruptedException {
+    List<String> jobs = new CopyOnWriteArrayList<>();
+    Map<String, Map<String, Object>> stages = new ConcurrentHashMap<>(); // stage name -> accumulator values
+    SparkListener listener = new SparkListener() {
+      @Override
+      public void onJobStart(SparkListenerJobStart e) {
+        jobs.add(String.valueOf(e.properties().getProperty("spark.job.description")));
+      }
+
+      @Override
+      public void onStageCompleted(SparkListenerStageCompleted e) {
+        Map<String, Object> values = new ConcurrentHashMap<>();
+        for (AccumulableInfo a : scala.jdk.javaapi.CollectionConverters.asJava(e.stageInfo().accumulables().values())) {
+          if (a.name().isDefined() && a.name().get().startsWith("cnn-spark") && a.value().isDefined()) {
+            values.put(a.name().get(), a.value().get());
+          }
+        }
+        stages.put(e.stageInfo().name(), values);
+      }
+    };
+    spark.sparkContext().addSparkListener(listener);
+    List<RoundMetrics> metrics = new ArrayList<>();
+    JavaRDD<ImageBlock> blocks = LocalSpark.blocks(spark, data, 2);
+    try {
+      TrainConfig cfg = TrainConfig.absent().epochs(1).batchSize(32).roundsPerEpoch(2).seed(3);
+      int stateSize = SGD.create(Network.create(SPEC, SHAPE, Init.PYTORCH, 0).trainableSize()).stateSize();
+      new DistributedTrainer(jsc, new EngineSpec(SPEC, SHAPE, SGD, Normalization.SCALE_ONLY, 1), cfg)
+          .run(blocks, blocks, TrainState.start(initial(3), stateSize), (m, st) -> metrics.add(m));
+      String last = "cnn-spark epoch 1 round 2/2: evaluate";
+      long deadline = System.nanoTime() + 30_000_000_000L; // the listener bus delivers asynchronously
+      while (!stages.containsKey(last) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertTrue(jobs.containsAll(List.of("cnn-spark epoch 1 round 1/2: train", "cnn-spark epoch 1 round 2/2: train", last)),
+          "job descriptions: " + jobs);
+      assertFalse(jobs.contains("cnn-spark epoch 1 round 1/2: evaluate"), "the test set is scored at the epoch's end");
+      assertTrue(stages.containsKey(last), "stage names: " + stages.keySet());
+      for (int r = 0; r < 2; r++) {
+        Map<String, Object> values = stages.get("cnn-spark epoch 1 round " + (r + 1) + "/2: train");
+        assertTrue(values != null, "stage names: " + stages.keySet());
+        assertEquals(metrics.get(r).examples(), ((Number) values.get("cnn-spark examples")).longValue(), "round " + r);
+        assertEquals(metrics.get(r).loss() * metrics.get(r).examples(),
+            ((Number) values.get("cnn-spark loss sum")).doubleValue(), 1e-9 * metrics.get(r).examples(), "round " + r);
+      }
+    } finally {
+      spark.sparkContext().removeSparkListener(listener);
+      blocks.unpersist(false);
+    }
   }
 
   @Test

@@ -81,6 +81,7 @@ class LocalClusterTest {
     SparkSession spark = SparkSession.builder().config(KryoSettings.apply(conf)).getOrCreate();
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      awaitExecutors(jsc, conf);
       LoadedData data = Datasets.load(spark, DataOptions.of(images.toString(), 2));
       Shape shape = data.shape();
       OptimizerConfig opt = OptimizerConfig.sgd(0.05, 0.9, false, 0);
@@ -96,6 +97,32 @@ class LocalClusterTest {
       return new TrainResult(done, executors);
     } finally {
       spark.stop();
+    }
+  }
+
+  /**
+   * Waits until every executor of a local-cluster master has registered: an executor that comes
+   * late finds the cached blocks on the other one, and locality then runs every task there.
+   */
+  static void awaitExecutors(JavaSparkContext jsc, SparkConf conf) {
+    String master = conf.get("spark.master");
+    if (!master.startsWith("local-cluster[")) {
+      return;
+    }
+    int wanted = Integer.parseInt(master.substring("local-cluster[".length()).split(",")[0].trim());
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    // getExecutorInfos lists the driver too
+    while (jsc.sc().statusTracker().getExecutorInfos().length < wanted + 1) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(wanted + " executors did not register within 120 s; registered: "
+            + (jsc.sc().statusTracker().getExecutorInfos().length - 1));
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while waiting for executors", e);
+      }
     }
   }
 
