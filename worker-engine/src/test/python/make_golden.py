@@ -41,6 +41,11 @@ from tutorial_cnn import TutorialCNN  # noqa: E402 (found through the path above
 OUT = os.path.join(HERE, "..", "resources", "golden")
 TUTORIAL = "conv(32,3,pad=1) relu maxpool(2) conv(64,3,pad=1) relu maxpool(2) flatten dense(128) relu dense(10)"
 
+RESNET = ("conv(8,3,pad=1,bias=false) batchnorm relu"
+          " res(conv(8,3,pad=1,bias=false) batchnorm relu conv(8,3,pad=1,bias=false) batchnorm) relu"
+          " res(conv(12,3,stride=2,pad=1,bias=false) batchnorm relu conv(12,3,pad=1,bias=false) batchnorm"
+          " | conv(12,1,stride=2,bias=false) batchnorm) relu gap flatten dense(10)")
+
 OPTIMIZERS = {
     "sgd": lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9),
     "sgd_nesterov_wd": lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4),
@@ -57,7 +62,112 @@ ADAMW = {
 
 def pytorch_model(spec, c, h, w):
     """The PyTorch model of an engine spec: the shared tutorial CNN, or one built from the spec."""
-    return TutorialCNN(c, h, w) if spec == TUTORIAL else build(spec, c, h, w)
+    if spec == TUTORIAL:
+        return TutorialCNN(c, h, w)
+    return SpecNet(spec, c, h, w) if "res(" in spec or "gap" in spec.split() else build(spec, c, h, w)
+
+
+def tokens(text):
+    """Top-level layer tokens of a compact spec: spaces inside parentheses do not split."""
+    out, depth, cur = [], 0, ""
+    for ch in text.strip() + " ":
+        depth += (ch == "(") - (ch == ")")
+        if ch.isspace() and depth == 0:
+            if cur:
+                out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    return out
+
+
+def module(tok, shape):
+    """(family or None, torch module, output shape) of one plain layer token."""
+    name, _, args = tok.partition("(")
+    args = [a.strip() for a in args[:-1].split(",") if a.strip()] if args else []
+    pos = [a for a in args if "=" not in a]
+    kw = dict(a.split("=") for a in args if "=" in a)
+    c, h, w = shape
+    if name == "conv":
+        oc, k = int(pos[0]), int(pos[1])
+        s, p = int(kw.get("stride", 1)), int(kw.get("pad", 0))
+        conv = nn.Conv2d(c, oc, k, stride=s, padding=p, bias=kw.get("bias", "true") == "true")
+        return "conv", conv, (oc, (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1)
+    if name == "batchnorm":
+        return "bn", nn.BatchNorm2d(c), shape
+    if name == "relu":
+        return None, nn.ReLU(), shape
+    if name == "maxpool":
+        k = int(pos[0])
+        s, p = int(kw.get("stride", k)), int(kw.get("pad", 0))
+        return None, nn.MaxPool2d(k, s, p), (c, (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1)
+    if name == "gap":
+        return None, nn.AdaptiveAvgPool2d(1), (c, 1, 1)
+    if name == "flatten":
+        return None, nn.Flatten(), (c * h * w, 1, 1)
+    if name == "dense":
+        return "fc", nn.Linear(c, int(pos[0])), (int(pos[0]), 1, 1)
+    raise ValueError(tok)
+
+
+class Block(nn.Module):
+    """A res(MAIN | SHORTCUT) block, named as torchvision's BasicBlock and Bottleneck are."""
+
+    def __init__(self, text, shape):
+        super().__init__()
+        depth, bar = 0, None
+        for i, ch in enumerate(text):
+            depth += (ch == "(") - (ch == ")")
+            if ch == "|" and depth == 0:
+                bar = i
+        main, short = (text, "") if bar is None else (text[:bar], text[bar + 1:])
+        self.steps, counts, cur = [], collections.Counter(), shape
+        for i, tok in enumerate(tokens(main)):
+            fam, m, cur = module(tok, cur)
+            counts[fam] += 1
+            self.add_module(f"{fam}{counts[fam]}" if fam else f"step{i}", m)
+            self.steps.append(m)
+        self.out_shape = cur
+        layers, cur = [], shape
+        for tok in tokens(short):
+            _, m, cur = module(tok, cur)
+            layers.append(m)
+        self.downsample = nn.Sequential(*layers) if layers else None
+
+    def forward(self, x):
+        y = x
+        for m in self.steps:
+            y = m(y)
+        return y + (self.downsample(x) if self.downsample is not None else x)
+
+
+class SpecNet(nn.Module):
+    """A network of plain layers and residual blocks, with the engine's names (layerS.B for blocks)."""
+
+    def __init__(self, spec, c, h, w):
+        super().__init__()
+        self.steps, counts, shape = [], collections.Counter(), (c, h, w)
+        stage, block, params_since_block = 0, 0, True
+        for i, tok in enumerate(tokens(spec)):
+            if tok.startswith("res("):
+                m = Block(tok[4:-1], shape)
+                if params_since_block or m.downsample is not None:
+                    stage, block = stage + 1, 0
+                    self.add_module(f"layer{stage}", nn.Module())
+                getattr(self, f"layer{stage}").add_module(str(block), m)
+                block, params_since_block, shape = block + 1, False, m.out_shape
+            else:
+                fam, m, shape = module(tok, shape)
+                if fam:
+                    counts[fam] += 1
+                    params_since_block = True
+                self.add_module(f"{fam}{counts[fam]}" if fam else f"step{i}", m)
+            self.steps.append(m)
+
+    def forward(self, x):
+        for m in self.steps:
+            x = m(x)
+        return x
 
 
 def build(spec, c, h, w):
@@ -199,6 +309,9 @@ CASES = {
     # batch-norm, linear): it decays all of them, as PyTorch's single parameter group does
     "adamw": ("conv(6,3,pad=1) relu maxpool(2) conv(8,3,pad=1,bias=false) batchnorm relu flatten dense(10)",
               (2, 10, 12), 5, True, 5, ADAMW),
+    # a small ResNet in training mode: an identity block, a projecting block, global average pooling
+    "resnet_train": (RESNET, (3, 12, 10), 4, True, 6),
+    "resnet_eval": (RESNET, (3, 12, 10), 3, False, 7),
 }
 
 if __name__ == "__main__":

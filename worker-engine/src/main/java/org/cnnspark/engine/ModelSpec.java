@@ -12,10 +12,12 @@ import org.cnnspark.engine.layers.BatchNorm2d;
 import org.cnnspark.engine.layers.Conv2d;
 import org.cnnspark.engine.layers.Dropout;
 import org.cnnspark.engine.layers.Flatten;
+import org.cnnspark.engine.layers.GlobalAvgPool;
 import org.cnnspark.engine.layers.Layer;
 import org.cnnspark.engine.layers.Linear;
 import org.cnnspark.engine.layers.Pool2d;
 import org.cnnspark.engine.layers.ReLU;
+import org.cnnspark.engine.layers.Residual;
 
 /**
  * A sequential architecture as text. The compact form is layers separated by spaces, each a name
@@ -23,10 +25,14 @@ import org.cnnspark.engine.layers.ReLU;
  * <pre>
  *   conv(OUT, K[, stride=1][, pad=0][, bias=true])   maxpool(K[, stride=K][, pad=0])
  *   avgpool(K[, stride=K][, pad=0])   relu   flatten   dense(OUT[, bias=true])
- *   dropout([p=0.5])   batchnorm[(eps=1e-5, momentum=0.1)]
+ *   dropout([p=0.5])   batchnorm[(eps=1e-5, momentum=0.1)]   gap
+ *   res(MAIN[ | SHORTCUT])
  * </pre>
- * ({@code linear} = dense, {@code bn} = batchnorm, {@code padding} = pad.) The JSON form is
- * {@code {"layers": [{"type": "conv", "out": 32, "kernel": 3, "pad": 1}, ...]}} or a bare array.
+ * ({@code linear} = dense, {@code bn} = batchnorm, {@code padding} = pad, {@code gap} = global
+ * average pooling.) {@code res} is a residual block (see Residual): MAIN and SHORTCUT are
+ * layer sequences in this same language, the shortcut the identity when absent. The JSON form is
+ * {@code {"layers": [{"type": "conv", "out": 32, "kernel": 3, "pad": 1}, ...]}} or a bare array;
+ * a block is {@code {"type": "res", "main": [...], "shortcut": [...]}}.
  * The name {@code tutorial-cnn} stands for {@link #TUTORIAL_CNN}.
  */
 public final class ModelSpec {
@@ -45,11 +51,14 @@ public final class ModelSpec {
       "dropout", new String[] {"p"},
       "batchnorm", new String[0],
       "relu", new String[0],
-      "flatten", new String[0]);
+      "flatten", new String[0],
+      "gap", new String[0],
+      "res", new String[0]);
 
   private static final Map<String, String> ALIASES = Map.of(
       "linear", "dense", "fc", "dense", "bn", "batchnorm", "conv2d", "conv",
-      "maxpool2d", "maxpool", "avgpool2d", "avgpool", "batchnorm2d", "batchnorm");
+      "maxpool2d", "maxpool", "avgpool2d", "avgpool", "batchnorm2d", "batchnorm", "globalavgpool", "gap",
+      "adaptiveavgpool2d", "gap", "residual", "res");
 
   private final List<LayerSpec> layers;
 
@@ -101,7 +110,7 @@ public final class ModelSpec {
       }
       String argText = "";
       if (i < n && t.charAt(i) == '(') {
-        int close = t.indexOf(')', i);
+        int close = closing(t, i);
         if (close < 0) {
           throw new IllegalArgumentException("architecture: '(' after '" + name + "' at position " + i + " is never closed in '" + t + "'");
         }
@@ -116,11 +125,24 @@ public final class ModelSpec {
     return out;
   }
 
+  /** Index of the ')' that closes the '(' at {@code open}, or -1. */
+  private static int closing(String t, int open) {
+    int depth = 0;
+    for (int i = open; i < t.length(); i++) {
+      if (t.charAt(i) == '(') {
+        depth++;
+      } else if (t.charAt(i) == ')' && --depth == 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   private static String canonicalType(String name) {
     String type = name.toLowerCase(Locale.ROOT);
     type = ALIASES.getOrDefault(type, type);
     if (!POSITIONAL.containsKey(type)) {
-      throw new IllegalArgumentException("architecture: unknown layer '" + name + "'; known layers: conv, maxpool, avgpool, relu, flatten, dense, dropout, batchnorm");
+      throw new IllegalArgumentException("architecture: unknown layer '" + name + "'; known layers: conv, maxpool, avgpool, relu, flatten, dense, dropout, batchnorm, gap, res");
     }
     return type;
   }
@@ -129,6 +151,14 @@ public final class ModelSpec {
     String type = canonicalType(name);
     String[] positional = POSITIONAL.get(type);
     Map<String, String> args = new LinkedHashMap<>();
+    if (type.equals("res")) { // res(MAIN | SHORTCUT): layer lists, not key=value arguments
+      int bar = topLevelBar(argText);
+      args.put("main", (bar < 0 ? argText : argText.substring(0, bar)).trim());
+      if (bar >= 0) {
+        args.put("shortcut", argText.substring(bar + 1).trim());
+      }
+      return new LayerSpec(type, args);
+    }
     if (!argText.isBlank()) {
       String[] parts = argText.split(",");
       boolean sawNamed = false;
@@ -151,6 +181,23 @@ public final class ModelSpec {
     return new LayerSpec(type, args);
   }
 
+  /** Index of the '|' outside any parentheses, or -1; a second one is an error. */
+  private static int topLevelBar(String t) {
+    int depth = 0;
+    int bar = -1;
+    for (int i = 0; i < t.length(); i++) {
+      char ch = t.charAt(i);
+      depth += ch == '(' ? 1 : ch == ')' ? -1 : 0;
+      if (ch == '|' && depth == 0) {
+        if (bar >= 0) {
+          throw new IllegalArgumentException("architecture: res(" + t + ") has two '|'; give res(MAIN | SHORTCUT)");
+        }
+        bar = i;
+      }
+    }
+    return bar;
+  }
+
   private static ModelSpec parseJson(String t) {
     JsonNode root;
     try {
@@ -162,6 +209,10 @@ public final class ModelSpec {
     if (arr == null || !arr.isArray()) {
       throw new IllegalArgumentException("architecture JSON needs a \"layers\" array, e.g. {\"layers\": [{\"type\": \"conv\", \"out\": 32, \"kernel\": 3}]}");
     }
+    return new ModelSpec(jsonLayers(arr));
+  }
+
+  private static List<LayerSpec> jsonLayers(JsonNode arr) {
     List<LayerSpec> out = new ArrayList<>();
     int idx = 0;
     for (JsonNode node : arr) {
@@ -172,14 +223,24 @@ public final class ModelSpec {
       Map<String, String> args = new LinkedHashMap<>();
       for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> f = it.next();
-        if (!f.getKey().equals("type")) {
+        if (f.getValue().isArray()) { // a block's branch: back to the compact form
+          args.put(f.getKey().toLowerCase(Locale.ROOT), compact(jsonLayers(f.getValue())));
+        } else if (!f.getKey().equals("type")) {
           args.put(f.getKey().toLowerCase(Locale.ROOT), f.getValue().asText());
         }
       }
       out.add(new LayerSpec(canonicalType(type.asText()), args));
       idx++;
     }
-    return new ModelSpec(out);
+    return out;
+  }
+
+  private static String compact(List<LayerSpec> layers) {
+    StringBuilder sb = new StringBuilder();
+    for (LayerSpec s : layers) {
+      sb.append(sb.length() == 0 ? "" : " ").append(build(s).spec());
+    }
+    return sb.toString();
   }
 
   /** Fresh, unbound layer objects for this architecture (one set per network replica). */
@@ -207,10 +268,20 @@ public final class ModelSpec {
       case "batchnorm" -> new BatchNorm2d(a.real("eps", 1e-5), a.real("momentum", 0.1));
       case "relu" -> new ReLU();
       case "flatten" -> new Flatten();
+      case "gap" -> new GlobalAvgPool();
+      case "res" -> new Residual(branch(a.text("main")), a.has("shortcut") ? branch(a.text("shortcut")) : List.of());
       default -> throw new IllegalArgumentException("architecture: unknown layer '" + s.type() + "'");
     };
     a.checkAllUsed();
     return l;
+  }
+
+  private static List<Layer> branch(String text) {
+    List<Layer> out = new ArrayList<>();
+    for (LayerSpec s : parseCompact(text)) {
+      out.add(build(s));
+    }
+    return out;
   }
 
   /** Canonical compact form; parse(toString()) gives an equal spec. */
@@ -260,6 +331,11 @@ public final class ModelSpec {
     private String raw(String k) {
       used.add(k);
       return spec.args().get(k);
+    }
+
+    String text(String k) {
+      String v = raw(k);
+      return v == null ? "" : v;
     }
 
     int integer(String k, int dflt) {

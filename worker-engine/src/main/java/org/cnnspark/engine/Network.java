@@ -14,6 +14,7 @@ import org.cnnspark.engine.layers.Layer;
 import org.cnnspark.engine.layers.ParamDef;
 import org.cnnspark.engine.layers.Pool2d;
 import org.cnnspark.engine.layers.ReLU;
+import org.cnnspark.engine.layers.Residual;
 
 /**
  * A sequential network over one flat parameter buffer and one flat gradient buffer.
@@ -23,6 +24,9 @@ import org.cnnspark.engine.layers.ReLU;
  * buffers such as BatchNorm running statistics. Names follow PyTorch's module naming for this
  * family: conv1, conv2, ... for convolutions, fc1, ... for dense layers, bn1, ... for
  * batch-norm, each with .weight and .bias (and .running_mean, .running_var, .num_batches_tracked).
+ * Residual blocks are named as torchvision's ResNets name them, layerS.B (stage S, block B within
+ * it): consecutive blocks form a stage, and a block with a projection shortcut, or one after a
+ * layer with parameters, starts a new one; inside, layer1.0.conv1.weight (see Residual).
  */
 public final class Network {
   private final ModelSpec spec;
@@ -47,16 +51,28 @@ public final class Network {
     this.shapes = inferShapes(spec, layers, inputShape);
     this.names = new String[layers.size()];
     Map<String, Integer> counters = new HashMap<>();
+    int stage = 0;
+    int block = 0;
+    boolean paramsSinceBlock = true;
     int trainable = 0;
     int buffers = 0;
     List<List<ParamDef>> defs = new ArrayList<>();
     try {
       for (int i = 0; i < layers.size(); i++) {
         String fam = layers.get(i).family();
-        if (fam != null) {
+        List<ParamDef> d = layers.get(i).params(shapes.get(i));
+        if (layers.get(i) instanceof Residual r) {
+          // torchvision's stages: a run of blocks, a new one at each projecting block
+          if (paramsSinceBlock || r.projects()) {
+            stage++;
+            block = 0;
+          }
+          names[i] = "layer" + stage + "." + block++;
+          paramsSinceBlock = false;
+        } else if (fam != null) {
           names[i] = fam + counters.merge(fam, 1, Integer::sum);
         }
-        List<ParamDef> d = layers.get(i).params(shapes.get(i));
+        paramsSinceBlock |= fam != null;
         defs.add(d);
         for (ParamDef p : d) {
           if (p.trainable()) {
@@ -149,12 +165,18 @@ public final class Network {
   /** Another network over the same parameter buffer with its own gradients and activations: one per thread. */
   public Network replica() {
     Network r = new Network(spec, inputShape, gemm, params, fuse);
-    for (Layer l : r.layers) {
+    stopTracking(r.layers);
+    return r;
+  }
+
+  private static void stopTracking(List<Layer> layers) {
+    for (Layer l : layers) {
       if (l instanceof BatchNorm2d bn) {
         bn.trackRunningStats(false);
+      } else if (l instanceof Residual r) {
+        stopTracking(r.sublayers());
       }
     }
-    return r;
   }
 
   /** Refills every tensor; each tensor's numbers depend only on (seed, its index). */
@@ -211,24 +233,45 @@ public final class Network {
     Buffers.zero(grads, 0, trainableSize);
   }
 
-  /** Layer table with output shapes and parameter counts, like {@code print(net)} plus shapes. */
+  /**
+   * Layer table with output shapes and parameter counts, like {@code print(net)} plus shapes; a
+   * residual block's row is followed by its layers, indented, main branch then shortcut.
+   */
   public String summary() {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format("%-4s %-8s %-22s %-14s %12s%n", "#", "name", "layer", "output", "params"));
-    sb.append(String.format("%-4s %-8s %-22s %-14s %12s%n", "", "", "input", inputShape, ""));
+    String row = "%-4s %-24s %-40s %-12s %10s%n";
+    sb.append(String.format(row, "#", "name", "layer", "output", "params"));
+    sb.append(String.format(row, "", "", "input", inputShape, ""));
     for (int i = 0; i < layers.size(); i++) {
-      int count = 0;
-      for (ParamView v : views) {
-        if (names[i] != null && v.name().startsWith(names[i] + ".") && v.trainable()) {
-          count += v.size();
+      Layer l = layers.get(i);
+      if (l instanceof Residual r) {
+        sb.append(String.format(row, i, names[i], r.projects() ? "res (projection shortcut)" : "res (identity shortcut)",
+            shapes.get(i + 1), count(names[i])));
+        List<Layer> sub = r.sublayers();
+        for (int k = 0; k < sub.size(); k++) {
+          String name = r.sublayerName(k) == null ? "" : names[i] + "." + r.sublayerName(k);
+          sb.append(String.format(row, "", "  " + name, (r.onShortcut(k) ? "  | " : "    ") + sub.get(k).spec(),
+              sub.get(k).out(), r.sublayerName(k) == null ? "" : count(name)));
         }
+      } else {
+        sb.append(String.format(row, i, names[i] == null ? "" : names[i], l.spec(), shapes.get(i + 1),
+            names[i] == null ? "" : count(names[i])));
       }
-      sb.append(String.format("%-4d %-8s %-22s %-14s %12s%n", i, names[i] == null ? "" : names[i],
-          layers.get(i).spec(), shapes.get(i + 1), count == 0 ? "" : String.format("%,d", count)));
     }
     sb.append(String.format("trainable parameters: %,d   buffers: %,d   classes: %d%n",
         trainableSize, totalSize - trainableSize, numClasses()));
     return sb.toString();
+  }
+
+  /** Trainable parameters under a name prefix, formatted ("" when none). */
+  private String count(String prefix) {
+    long count = 0;
+    for (ParamView v : views) {
+      if (v.name().startsWith(prefix + ".") && v.trainable()) {
+        count += v.size();
+      }
+    }
+    return count == 0 ? "" : String.format("%,d", count);
   }
 
   public ParamView view(String name) {

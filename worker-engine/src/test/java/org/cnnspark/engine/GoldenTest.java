@@ -49,6 +49,12 @@ class GoldenTest {
   static final double UPDATE_TOL = 1e-3;
   static final double ADAM_CONDITION = 1e-3;
 
+  /** make_golden.py's RESNET: a stem, an identity block, a projecting block, global pooling. */
+  static final String RESNET = "conv(8,3,pad=1,bias=false) batchnorm relu"
+      + " res(conv(8,3,pad=1,bias=false) batchnorm relu conv(8,3,pad=1,bias=false) batchnorm) relu"
+      + " res(conv(12,3,stride=2,pad=1,bias=false) batchnorm relu conv(12,3,pad=1,bias=false) batchnorm"
+      + " | conv(12,1,stride=2,bias=false) batchnorm) relu gap flatten dense(10)";
+
   /** A golden file and the optimizer settings it holds weights for, by the prefix of their tensors. */
   record Case(String file, String spec, String shape, boolean train, Map<String, OptimizerConfig> optimizers) {}
 
@@ -74,6 +80,8 @@ class GoldenTest {
       new Case("bn_train", "conv(6,3,pad=1,bias=false) batchnorm relu maxpool(2) flatten dense(10)", "1x10x14", true, OPTIMIZERS),
       new Case("adamw", "conv(6,3,pad=1) relu maxpool(2) conv(8,3,pad=1,bias=false) batchnorm relu flatten dense(10)", "2x10x12",
           true, ADAMW),
+      new Case("resnet_train", GoldenTest.RESNET, "3x12x10", true, OPTIMIZERS),
+      new Case("resnet_eval", GoldenTest.RESNET, "3x12x10", false, OPTIMIZERS),
   };
 
   static Stream<Arguments> cases() {

@@ -88,7 +88,16 @@ class GradientCheckTest {
         layer("batchnorm", "3x7x5", true, Input.GAUSSIAN),
         layer("batchnorm", "3x7x5", false, Input.GAUSSIAN),
         layer("batchnorm(eps=0.01,momentum=0.3)", "4x3x2", true, Input.GAUSSIAN),
-        layer("batchnorm", "2x1x1", true, Input.GAUSSIAN));
+        layer("batchnorm", "2x1x1", true, Input.GAUSSIAN),
+        // global average pooling and residual blocks (identity and projection shortcuts)
+        layer("gap", "3x7x5", true, Input.GAUSSIAN),
+        layer("gap flatten dense(4)", "3x2x3", true, Input.GAUSSIAN),
+        layer("res(conv(3,3,pad=1) batchnorm)", "3x7x5", true, Input.GAUSSIAN),
+        layer("res(conv(3,3,pad=1) batchnorm)", "3x7x5", false, Input.GAUSSIAN),
+        layer("res(conv(4,3,stride=2,pad=1,bias=false) batchnorm | conv(4,1,stride=2,bias=false) batchnorm)", "3x7x5", true,
+            Input.GAUSSIAN),
+        layer("res(dropout(0.3) conv(2,1) | conv(2,1,bias=false))", "3x4x5", true, Input.GAUSSIAN),
+        layer("res(avgpool(2) | avgpool(2,stride=2))", "2x6x4", true, Input.GAUSSIAN));
   }
 
   private static Arguments layer(String spec, String shape, boolean training, Input input) {
@@ -120,7 +129,7 @@ class GradientCheckTest {
         } else if (v.name().endsWith("num_batches_tracked")) {
           a[i] = 0;
         } else {
-          a[i] = (float) ((v.name().startsWith("bn") && v.name().endsWith(".weight") ? 1 : 0) + 0.5 * rng.nextGaussian());
+          a[i] = (float) ((v.name().matches("(.*\\.)?bn\\d+\\.weight") ? 1 : 0) + 0.5 * rng.nextGaussian());
         }
       }
       Probe.set(net, v, a);
@@ -171,6 +180,10 @@ class GradientCheckTest {
       "conv(4,3,pad=1) relu maxpool(2) conv(6,3,pad=1) batchnorm relu avgpool(2) flatten dense(7) relu dropout(0.2) dense(5); 1x11x9; true; false",
       "conv(4,3,pad=1) relu maxpool(2) conv(6,3,pad=1) batchnorm relu avgpool(2) flatten dense(7) relu dropout(0.2) dense(5); 1x11x9; false; true",
       "conv(5,3,pad=1,bias=false) batchnorm relu maxpool(2) flatten dropout(0.5) dense(4); 2x6x8; false; false",
+      // a small ResNet: stem, an identity block, a projecting block, global pooling, head
+      "conv(4,3,pad=1,bias=false) batchnorm relu res(conv(4,3,pad=1,bias=false) batchnorm relu conv(4,3,pad=1,bias=false) batchnorm) relu res(conv(6,3,stride=2,pad=1,bias=false) batchnorm relu conv(6,3,pad=1,bias=false) batchnorm | conv(6,1,stride=2,bias=false) batchnorm) relu gap flatten dense(5); 2x8x6; true; false",
+      "conv(4,3,pad=1,bias=false) batchnorm relu res(conv(4,3,pad=1,bias=false) batchnorm relu conv(4,3,pad=1,bias=false) batchnorm) relu res(conv(6,3,stride=2,pad=1,bias=false) batchnorm relu conv(6,3,pad=1,bias=false) batchnorm | conv(6,1,stride=2,bias=false) batchnorm) relu gap flatten dense(5); 2x8x6; false; false",
+      "conv(4,3,pad=1) relu maxpool(2) res(conv(4,3,pad=1) relu dropout(0.3) conv(4,3,pad=1)) relu flatten dense(5); 1x8x8; true; true",
   })
   void wholeNetworkGradientsMatchFiniteDifferences(String spec, String shape, boolean training, boolean fuse) {
     Network net = Network.create(ModelSpec.parse(spec), Shape.parse(shape), Init.PYTORCH, SEED, Kernels.gemm(), fuse);

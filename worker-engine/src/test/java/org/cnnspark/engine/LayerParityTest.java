@@ -16,30 +16,32 @@ import org.junit.jupiter.params.provider.CsvSource;
 class LayerParityTest {
 
   @ParameterizedTest(name = "{1} on {0} n={2}")
-  @CsvSource(delimiter = '|', value = {
+  @CsvSource(delimiter = ';', value = {
       // single layers
-      "3x7x5   | conv(4,3)                                  | 5",
-      "3x7x5   | conv(4,3,stride=2,pad=1,bias=false)        | 5",
-      "3x7x5   | conv(5,1,stride=3,pad=2)                   | 3",
-      "3x7x5   | conv(3,5,pad=2)                            | 1",
-      "1x20x20 | conv(7,3)                                  | 5",
-      "2x40x40 | conv(3,3,stride=2)                         | 5",
-      "1x28x28 | conv(32,3,pad=1)                           | 3",
-      "3x7x5   | maxpool(3,stride=2,pad=1)                  | 5",
-      "3x7x5   | avgpool(2,stride=1)                        | 5",
-      "3x7x5   | relu                                       | 5",
-      "3x7x5   | batchnorm                                  | 5",
-      "3x7x5   | dropout(0.4)                               | 5",
-      "17x1x1  | dense(33)                                  | 7",
-      "65x1x1  | dense(3,bias=false)                        | 1",
-      "3x7x5   | flatten dense(127)                         | 5",
+      "3x7x5   ; conv(4,3)                                  ; 5",
+      "3x7x5   ; conv(4,3,stride=2,pad=1,bias=false)        ; 5",
+      "3x7x5   ; conv(5,1,stride=3,pad=2)                   ; 3",
+      "3x7x5   ; conv(3,5,pad=2)                            ; 1",
+      "1x20x20 ; conv(7,3)                                  ; 5",
+      "2x40x40 ; conv(3,3,stride=2)                         ; 5",
+      "1x28x28 ; conv(32,3,pad=1)                           ; 3",
+      "3x7x5   ; maxpool(3,stride=2,pad=1)                  ; 5",
+      "3x7x5   ; avgpool(2,stride=1)                        ; 5",
+      "3x7x5   ; relu                                       ; 5",
+      "3x7x5   ; batchnorm                                  ; 5",
+      "3x7x5   ; dropout(0.4)                               ; 5",
+      "17x1x1  ; dense(33)                                  ; 7",
+      "65x1x1  ; dense(3,bias=false)                        ; 1",
+      "3x7x5   ; flatten dense(127)                         ; 5",
       // networks
-      "3x7x5   | conv(3,1) conv(4,3,pad=1) relu maxpool(2) flatten dense(5)                              | 5",
-      "2x9x11  | conv(5,3,stride=2,pad=1) relu conv(3,5,pad=2,bias=false) avgpool(2) flatten dense(3)     | 5",
-      "1x13x13 | conv(7,4,stride=3) relu maxpool(3,stride=2,pad=1) flatten dense(9,bias=false) relu dense(4) | 5",
-      "3x10x6  | conv(4,3,pad=1) batchnorm relu maxpool(2) flatten dropout(0.3) dense(6)                   | 5",
-      "1x28x28 | tutorial-cnn                                                                          | 3",
-      "3x32x32 | tutorial-cnn                                                                          | 2",
+      "3x7x5   ; conv(3,1) conv(4,3,pad=1) relu maxpool(2) flatten dense(5)                              ; 5",
+      "2x9x11  ; conv(5,3,stride=2,pad=1) relu conv(3,5,pad=2,bias=false) avgpool(2) flatten dense(3)     ; 5",
+      "1x13x13 ; conv(7,4,stride=3) relu maxpool(3,stride=2,pad=1) flatten dense(9,bias=false) relu dense(4) ; 5",
+      "3x10x6  ; conv(4,3,pad=1) batchnorm relu maxpool(2) flatten dropout(0.3) dense(6)                   ; 5",
+      "1x28x28 ; tutorial-cnn                                                                          ; 3",
+      "3x32x32 ; tutorial-cnn                                                                          ; 2",
+      "3x8x6   ; gap flatten dense(4)                                                              ; 5",
+      "3x9x7   ; conv(4,3,pad=1) batchnorm relu res(conv(4,3,pad=1,bias=false) batchnorm relu conv(4,3,pad=1) batchnorm) relu res(conv(6,3,stride=2,pad=1) batchnorm | conv(6,1,stride=2,bias=false) batchnorm) relu gap flatten dense(5) ; 4",
   })
   void javaAndNativeKernelsAgree(String shapeText, String specText, int n) {
     Shape shape = Shape.parse(shapeText.trim());

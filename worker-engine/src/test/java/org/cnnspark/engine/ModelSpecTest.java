@@ -136,6 +136,8 @@ class ModelSpecTest {
       "conv(8,3,stride=2,pad=1,bias=false) batchnorm relu maxpool(3,stride=2,pad=1) avgpool(2,stride=1) flatten dropout(0.25) dense(10,bias=false)",
       "batchnorm(eps=0.001,momentum=0.2) conv(4,5,stride=3) flatten dense(1)",
       "flatten dropout(0.5) dense(3)",
+      "conv(4,3,pad=1,bias=false) batchnorm relu res(conv(4,3,pad=1,bias=false) batchnorm relu conv(4,3,pad=1,bias=false) batchnorm) relu"
+          + " res(conv(8,3,stride=2,pad=1) batchnorm | conv(8,1,stride=2,bias=false) batchnorm) relu gap flatten dense(10)",
   })
   void canonicalFormRoundTrips(String text) {
     ModelSpec spec = ModelSpec.parse(text);
@@ -164,8 +166,57 @@ class ModelSpecTest {
     assertEquals(compact, ModelSpec.parse(ModelSpec.parse(layers).toString()));
   }
 
+  @Test
+  void residualBlocksAreNamedAsTorchvisionNamesThem() {
+    // resnet18's pattern: an identity-shortcut stage, then a stage that starts with a projection
+    String basic = "res(conv(4,3,pad=1,bias=false) bn relu conv(4,3,pad=1,bias=false) bn) relu ";
+    String down = "res(conv(8,3,stride=2,pad=1,bias=false) bn relu conv(8,3,pad=1,bias=false) bn"
+        + " | conv(8,1,stride=2,bias=false) bn) relu ";
+    Network net = Network.create(ModelSpec.parse("conv(4,3,pad=1,bias=false) bn relu maxpool(2) " + basic + basic + down
+        + "res(conv(8,3,pad=1,bias=false) bn relu conv(8,3,pad=1,bias=false) bn) relu gap flatten dense(10)"),
+        Shape.parse("3x16x16"), Init.PYTORCH, 1);
+    List<String> names = net.names();
+    for (String n : List.of("conv1.weight", "bn1.running_var", "layer1.0.conv1.weight", "layer1.0.bn2.bias",
+        "layer1.1.conv2.weight", "layer2.0.conv1.weight", "layer2.0.downsample.0.weight", "layer2.0.downsample.1.weight",
+        "layer2.0.downsample.1.num_batches_tracked", "layer2.1.bn2.running_mean", "fc1.weight", "fc1.bias")) {
+      assertTrue(names.contains(n), n + " in " + names);
+    }
+    assertEquals(List.of(8, 1, 1), List.of(net.layers().get(net.layers().size() - 3).out().c(),
+        net.layers().get(net.layers().size() - 3).out().h(), net.layers().get(net.layers().size() - 3).out().w()), "gap");
+    assertEquals(new int[] {8, 4, 1, 1}.length, net.view("layer2.0.downsample.0.weight").shape().length);
+    assertEquals(8 * 4, net.view("layer2.0.downsample.0.weight").size());
+    // a layer with parameters between two blocks ends a stage
+    Network split = Network.create(ModelSpec.parse(basic + "conv(4,1) " + basic), Shape.parse("4x6x6"), Init.PYTORCH, 1);
+    assertTrue(split.names().contains("layer2.0.conv1.weight"), split.names().toString());
+    assertTrue(split.summary().contains("layer2.0"), split.summary());
+  }
+
+  @Test
+  void jsonBlocksAreTheSameArchitecture() {
+    ModelSpec compact = ModelSpec.parse("res(conv(4,3,pad=1) bn | conv(4,1)) relu gap");
+    ModelSpec json = ModelSpec.parse("[{\"type\": \"residual\", \"main\": [{\"type\": \"conv\", \"out\": 4, \"kernel\": 3,"
+        + " \"pad\": 1}, {\"type\": \"bn\"}], \"shortcut\": [{\"type\": \"conv\", \"out\": 4, \"kernel\": 1}]},"
+        + " {\"type\": \"relu\"}, {\"type\": \"AdaptiveAvgPool2d\"}]");
+    assertEquals(compact, json);
+  }
+
+  @Test
+  void branchesThatDoNotMeetShowBothShapes() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Network.create(
+        ModelSpec.parse("conv(4,3,pad=1) res(conv(8,3,stride=2,pad=1) bn) relu"), Shape.parse("1x8x8"), Init.PYTORCH, 1));
+    assertTrue(e.getMessage().contains("main branch gives 8x4x4 but the identity shortcut gives the input, 4x8x8"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("ERROR"), "the shape at every layer: " + e.getMessage());
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = ';', value = {
+      "res() relu; res needs a main branch; ",
+      "res; res needs a main branch; ",
+      "res(conv(4,3) | conv(4,1) | conv(4,1)); has two '|'; ",
+      "res(conv(4,3) softmax); unknown layer 'softmax'; ",
+      "res(conv(4,3,pad=1) relu; is never closed; ",
+      "gap(2); too many positional arguments; gap takes none",
       "conv(32,3) relu pool(2); unknown layer 'pool'; known layers: conv, maxpool",
       "conv(32,3; after 'conv' at position 4 is never closed; conv(32,3",
       "conv(32,3)relu; expected a space after 'conv(32,3)' at position 10; ",

@@ -33,7 +33,9 @@ class PyTorchInteropTest {
   @ParameterizedTest(name = "{0} on {1}")
   @CsvSource({
       "'conv(5,3,pad=1) batchnorm relu maxpool(2) flatten dropout(0.5) dense(4)', 2x9x7",
-      "tutorial-cnn, 3x32x32"})
+      "tutorial-cnn, 3x32x32",
+      "'conv(4,3,pad=1,bias=false) bn relu res(conv(4,3,pad=1,bias=false) bn relu conv(4,3,pad=1,bias=false) bn) relu"
+          + " res(conv(6,3,stride=2,pad=1,bias=false) bn | conv(6,1,stride=2,bias=false) bn) relu gap flatten dense(5)', 3x9x8"})
   void ourExportLoadsStrictlyInPyTorch(String arch, String shape, @TempDir Path dir) throws Exception {
     Assumptions.assumeTrue(Files.isExecutable(PYTHON), "no " + PYTHON + ": install python3-torch to run this check");
     Network net = Network.create(ModelSpec.parse(arch), Shape.parse(shape), Init.PYTORCH, 11);
