@@ -247,7 +247,11 @@ def load(path):
 
 def check(weights_path, input_path):
     tensors, meta = load(weights_path)
-    model = pytorch_model(meta["spec"], *map(int, meta["input_shape"].split("x")))
+    if "torchvision" in meta:  # a preset: torchvision's own model
+        import torchvision
+        model = getattr(torchvision.models, meta["torchvision"])(num_classes=int(meta["classes"]))
+    else:
+        model = pytorch_model(meta["spec"], *map(int, meta["input_shape"].split("x")))
     model.load_state_dict(tensors, strict=True)  # raises on a missing, extra or mis-shaped tensor
     model.eval()
     x = load(input_path)[0]["x"]
@@ -295,6 +299,95 @@ def case(name, spec, shape, n, train_mode, seed, optimizers=OPTIMIZERS):
     print("wrote", name, "loss", float(loss))
 
 
+def java_hash(s):
+    """Java's String.hashCode, so both sides derive the same numbers from a tensor's name."""
+    h = 0
+    for ch in s:
+        h = (31 * h + ord(ch)) & 0xFFFFFFFF
+    return h
+
+
+def formula(key, n):
+    """n numbers in [0, 1) from integer arithmetic both sides do exactly (TorchvisionGoldenTest.formula)."""
+    i = np.arange(n, dtype=np.uint64)
+    k = np.uint64((key + 1) * 40503 * 65537 % (1 << 64))
+    with np.errstate(over="ignore"):
+        bits = (i * np.uint64(2654435761) + k) & np.uint64(0xFFFFFFFF)
+    return bits.astype(np.float64) / 4294967296.0
+
+
+def formula_tensor(name, shape, last_bn):
+    """A state-dict tensor filled by formula: weights ~ U(-b, b), b = sqrt(3 / fan_in); BN near (1, 0),
+    but the gamma of a block's last batch norm (last_bn: bn2 in a basic block, bn3 in a
+    bottleneck) near 0.2 (as torchvision's zero_init_residual, not quite zero): with
+    gammas near 1 there, a training step of resnet50 (or of resnet18) on 2 images is so ill-conditioned that
+    PyTorch's float32 gradients differ from its float64 ones by 30%."""
+    n = int(np.prod(shape)) if len(shape) else 1
+    u = formula(java_hash(name), n)
+    if name.endswith("num_batches_tracked"):
+        return torch.zeros(shape, dtype=torch.int64)
+    if name.endswith("running_var"):
+        v = 0.5 + u
+    elif name.endswith("running_mean"):
+        v = 0.2 * (2 * u - 1)
+    elif name.startswith("layer") and name.endswith("." + last_bn + ".weight"):
+        v = 0.2 * (0.5 + u)
+    elif len(shape) == 1 and name.endswith("weight"):  # batch-norm gamma
+        v = 0.5 + u
+    elif len(shape) == 1:  # biases
+        v = 0.1 * (2 * u - 1)
+    else:
+        v = (2 * u - 1) * np.sqrt(3.0 / (n // shape[0]))
+    return torch.from_numpy(v.astype(np.float32).reshape(shape))
+
+
+def samples(size):
+    """The indices whose gradient is stored: 16 spread over the tensor (all when it is smaller)."""
+    step = max(1, size // 16)
+    return list(range(0, size, step))[:16]
+
+
+def torchvision_case(name, arch, shape, n):
+    """torchvision's own ResNet, weights and batch by formula: eval probabilities, then one
+    training step's loss, per-tensor gradient norms and samples, and running statistics after it."""
+    import torchvision
+    classes = 10
+    model = getattr(torchvision.models, arch)(num_classes=classes)
+    last_bn = "bn3" if arch == "resnet50" else "bn2"
+    model.load_state_dict({k: formula_tensor(k, tuple(v.shape), last_bn) for k, v in model.state_dict().items()},
+                          strict=True)
+    x = torch.from_numpy((2 * formula(java_hash("x"), n * int(np.prod(shape))) - 1).astype(np.float32)).reshape(n, *shape)
+    labels = torch.tensor([(3 * i) % classes for i in range(n)])
+    out = {}
+    model.eval()
+    with torch.no_grad():
+        out["eval.probs"] = torch.softmax(model(x).double(), 1).float()
+    model.train()
+    logits = model(x)
+    loss = nn.functional.cross_entropy(logits, labels)
+    loss.backward()
+    out["train.probs"] = torch.softmax(logits.detach().double(), 1).float()
+    out["train.loss"] = loss.detach().reshape(1)
+    for k, p in model.named_parameters():
+        g = p.grad.detach().double().flatten()
+        out["grad_norm." + k] = g.norm().reshape(1).float()
+        out["grad_max." + k] = g.abs().max().reshape(1).float()
+        out["grad_sample." + k] = g[samples(g.numel())].float()
+    for k, v in model.state_dict().items():
+        if "running" in k or "num_batches" in k:
+            out["after." + k] = v.float()
+    shapes = {k: "x".join(map(str, v.shape)) for k, v in model.state_dict().items()}
+    meta = {"arch": arch, "classes": str(classes), "input_shape": "x".join(map(str, shape)), "n": str(n),
+            "torch": torch.__version__, "torchvision": torchvision.__version__, "names": json.dumps(shapes)}
+    save(os.path.join(OUT, name + ".safetensors"), out, meta)
+    print("wrote", name, "loss", float(loss))
+
+
+TORCHVISION = {
+    "torchvision_resnet18": ("resnet18", (3, 64, 64), 4),
+    "torchvision_resnet50": ("resnet50", (3, 64, 64), 2),
+}
+
 # name -> the arguments of case() after the name
 CASES = {
     "tutorial_1x28x28": (TUTORIAL, (1, 28, 28), 5, True, 1),
@@ -320,5 +413,8 @@ if __name__ == "__main__":
         sys.exit(0)
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
-    for name in sys.argv[1:] or CASES:
-        case(name, *CASES[name])
+    for name in sys.argv[1:] or list(CASES) + list(TORCHVISION):
+        if name in TORCHVISION:
+            torchvision_case(name, *TORCHVISION[name])
+        else:
+            case(name, *CASES[name])

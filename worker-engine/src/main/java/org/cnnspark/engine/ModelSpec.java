@@ -33,12 +33,11 @@ import org.cnnspark.engine.layers.Residual;
  * layer sequences in this same language, the shortcut the identity when absent. The JSON form is
  * {@code {"layers": [{"type": "conv", "out": 32, "kernel": 3, "pad": 1}, ...]}} or a bare array;
  * a block is {@code {"type": "res", "main": [...], "shortcut": [...]}}.
- * The name {@code tutorial-cnn} stands for {@link #TUTORIAL_CNN}.
+ * Names such as {@code tutorial-cnn} and {@code resnet18(classes=10)} stand for the specs in {@link Presets}.
  */
 public final class ModelSpec {
   /** The PyTorch tutorial model this project grew from. */
-  public static final String TUTORIAL_CNN =
-      "conv(32,3,pad=1) relu maxpool(2) conv(64,3,pad=1) relu maxpool(2) flatten dense(128) relu dense(10)";
+  public static final String TUTORIAL_CNN = Presets.TUTORIAL_CNN;
 
   /** One layer: its type and its arguments by name. */
   public record LayerSpec(String type, Map<String, String> args) {}
@@ -80,8 +79,9 @@ public final class ModelSpec {
       throw new IllegalArgumentException("empty architecture: give e.g. 'tutorial-cnn' or '" + TUTORIAL_CNN + "'");
     }
     String t = text.trim();
-    if (t.equalsIgnoreCase("tutorial-cnn")) {
-      t = TUTORIAL_CNN;
+    String preset = Presets.expand(t);
+    if (preset != null) {
+      t = preset;
     }
     if (t.startsWith("{") || t.startsWith("[")) {
       return parseJson(t);
@@ -142,7 +142,8 @@ public final class ModelSpec {
     String type = name.toLowerCase(Locale.ROOT);
     type = ALIASES.getOrDefault(type, type);
     if (!POSITIONAL.containsKey(type)) {
-      throw new IllegalArgumentException("architecture: unknown layer '" + name + "'; known layers: conv, maxpool, avgpool, relu, flatten, dense, dropout, batchnorm, gap, res");
+      throw new IllegalArgumentException("architecture: unknown layer '" + name + "'; known layers: conv, maxpool, avgpool, relu, flatten, dense, dropout, batchnorm, gap, res;"
+          + " whole models: " + String.join(", ", Presets.NAMES));
     }
     return type;
   }
@@ -238,7 +239,7 @@ public final class ModelSpec {
   private static String compact(List<LayerSpec> layers) {
     StringBuilder sb = new StringBuilder();
     for (LayerSpec s : layers) {
-      sb.append(sb.length() == 0 ? "" : " ").append(build(s).spec());
+      sb.append(sb.length() == 0 ? "" : " ").append(build(s).fullSpec());
     }
     return sb.toString();
   }
@@ -254,6 +255,7 @@ public final class ModelSpec {
 
   private static Layer build(LayerSpec s) {
     Args a = new Args(s);
+    String name = s.type().equals("res") ? null : a.name();
     Layer l = switch (s.type()) {
       case "conv" -> {
         int k = a.integer("kernel", -1);
@@ -273,6 +275,7 @@ public final class ModelSpec {
       default -> throw new IllegalArgumentException("architecture: unknown layer '" + s.type() + "'");
     };
     a.checkAllUsed();
+    l.setName(name);
     return l;
   }
 
@@ -292,7 +295,7 @@ public final class ModelSpec {
       if (sb.length() > 0) {
         sb.append(' ');
       }
-      sb.append(l.spec());
+      sb.append(l.fullSpec());
     }
     return sb.toString();
   }
@@ -331,6 +334,16 @@ public final class ModelSpec {
     private String raw(String k) {
       used.add(k);
       return spec.args().get(k);
+    }
+
+    /** The optional name=..., a PyTorch attribute name (fc, head, layer_out). */
+    String name() {
+      String v = raw("name");
+      if (v != null && !v.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        throw new IllegalArgumentException("architecture: " + spec.type() + " name='" + v
+            + "' is not a plain name (letters, digits and _, not starting with a digit)");
+      }
+      return v;
     }
 
     String text(String k) {

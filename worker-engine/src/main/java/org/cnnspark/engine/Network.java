@@ -69,6 +69,8 @@ public final class Network {
           }
           names[i] = "layer" + stage + "." + block++;
           paramsSinceBlock = false;
+        } else if (layers.get(i).name() != null) {
+          names[i] = layers.get(i).name();
         } else if (fam != null) {
           names[i] = fam + counters.merge(fam, 1, Integer::sum);
         }
@@ -109,6 +111,13 @@ public final class Network {
       layers.get(i).bind(shapes.get(i), params, grads, offsets, gemm);
     }
     this.views = List.copyOf(v);
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (ParamView view : views) {
+      if (!seen.add(view.name())) {
+        throw new IllegalArgumentException("architecture '" + spec + "' names two tensors " + view.name()
+            + ": give the layers different names (name=...)");
+      }
+    }
     fuseEpilogues();
   }
 
@@ -254,7 +263,7 @@ public final class Network {
               sub.get(k).out(), r.sublayerName(k) == null ? "" : count(name)));
         }
       } else {
-        sb.append(String.format(row, i, names[i] == null ? "" : names[i], l.spec(), shapes.get(i + 1),
+        sb.append(String.format(row, i, names[i] == null ? "" : names[i], l.fullSpec(), shapes.get(i + 1),
             names[i] == null ? "" : count(names[i])));
       }
     }

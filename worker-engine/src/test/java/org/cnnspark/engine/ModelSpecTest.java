@@ -192,6 +192,38 @@ class ModelSpecTest {
   }
 
   @Test
+  void presetsHaveTorchvisionsSizes() {
+    // trainable parameters as torchvision counts them (sum(p.numel() for p in model.parameters()))
+    assertEquals(11_689_512, size("resnet18", "3x224x224"));
+    assertEquals(21_797_672, size("resnet34", "3x224x224"));
+    assertEquals(25_557_032, size("resnet50", "3x224x224"));
+    assertEquals(11_181_642, size("resnet18(classes=10)", "3x32x32"));
+    assertEquals(11_181_642, size("ResNet18( classes = 10 )", "1x28x28") + 2 * 64 * 49, "one input channel");
+    // He et al. 2016, CIFAR: 0.27M and 0.85M (with 1x1 projections where a stage halves the plane)
+    assertEquals(272_474, size("resnet20", "3x32x32"));
+    assertEquals(861_620, size("resnet56(classes=100)", "3x32x32"));
+    Network net = Network.create(ModelSpec.parse("resnet20"), Shape.parse("3x32x32"), Init.PYTORCH, 1);
+    assertTrue(net.names().containsAll(List.of("layer3.2.bn2.running_var", "layer3.0.downsample.0.weight", "fc.weight")),
+        net.names().toString());
+    assertEquals(ModelSpec.parse("resnet20"), ModelSpec.parse(ModelSpec.parse("resnet20").toString()), "written out");
+  }
+
+  private static int size(String arch, String shape) {
+    return Network.create(ModelSpec.parse(arch), Shape.parse(shape), Init.PYTORCH, 1).trainableSize();
+  }
+
+  @Test
+  void layersCanBeNamed() {
+    ModelSpec spec = ModelSpec.parse("conv(4,3,name=stem) relu(name=act) flatten dense(3,bias=false,name=head)");
+    assertEquals("conv(4,3,name=stem) relu(name=act) flatten dense(3,bias=false,name=head)", spec.toString());
+    Network net = Network.create(spec, Shape.parse("1x5x5"), Init.PYTORCH, 1);
+    assertEquals(List.of("stem.weight", "stem.bias", "head.weight"), net.names());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Network.create(
+        ModelSpec.parse("conv(4,3,name=fc1) flatten dense(3)"), Shape.parse("1x5x5"), Init.PYTORCH, 1));
+    assertTrue(e.getMessage().contains("names two tensors fc1.weight"), e.getMessage());
+  }
+
+  @Test
   void jsonBlocksAreTheSameArchitecture() {
     ModelSpec compact = ModelSpec.parse("res(conv(4,3,pad=1) bn | conv(4,1)) relu gap");
     ModelSpec json = ModelSpec.parse("[{\"type\": \"residual\", \"main\": [{\"type\": \"conv\", \"out\": 4, \"kernel\": 3,"
@@ -217,6 +249,10 @@ class ModelSpecTest {
       "res(conv(4,3) softmax); unknown layer 'softmax'; ",
       "res(conv(4,3,pad=1) relu; is never closed; ",
       "gap(2); too many positional arguments; gap takes none",
+      "resnet19; unknown layer 'resnet19'; whole models: tutorial-cnn, resnet18",
+      "resnet18(10); takes one argument, classes; resnet18(classes=10)",
+      "resnet50(classes=0); resnet50 needs classes >= 1; ",
+      "dense(3,name=2fc); name='2fc' is not a plain name; ",
       "conv(32,3) relu pool(2); unknown layer 'pool'; known layers: conv, maxpool",
       "conv(32,3; after 'conv' at position 4 is never closed; conv(32,3",
       "conv(32,3)relu; expected a space after 'conv(32,3)' at position 10; ",

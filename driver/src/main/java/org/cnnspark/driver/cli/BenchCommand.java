@@ -21,7 +21,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Mixin
   Main.Common common;
 
-  @Option(names = "--arch", defaultValue = "tutorial-cnn", description = "Architecture: tutorial-cnn or a spec string (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--arch", defaultValue = "tutorial-cnn", description = "Architecture: tutorial-cnn, resnet18(classes=10) (or resnet34, resnet50, resnet20, resnet56) or a spec string (default: ${DEFAULT-VALUE}).")
   String arch;
 
   @Option(names = "--input-shape", split = ",", description = "CxHxW, comma-separated for several (default: 1x28x28,3x32x32).")

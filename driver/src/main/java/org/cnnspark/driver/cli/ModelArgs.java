@@ -26,7 +26,7 @@ public final class ModelArgs {
   String model;
 
   @Option(names = "--arch", paramLabel = "SPEC",
-      description = "Architecture of a .safetensors --model: tutorial-cnn, a spec string or JSON (default: tutorial-cnn).")
+      description = "Architecture of a .safetensors --model: tutorial-cnn, a ResNet preset, a spec string or JSON (default: tutorial-cnn).")
   String arch;
 
   @Option(names = "--input-shape", paramLabel = "CxHxW",

@@ -76,7 +76,7 @@ public final class TrainCommand implements Callable<Integer> {
   String testLabels;
 
   @Option(names = "--arch", defaultValue = "tutorial-cnn", paramLabel = "SPEC",
-      description = "Architecture: tutorial-cnn, a spec string such as 'conv(32,3,pad=1) relu maxpool(2) flatten dense(10)', or JSON "
+      description = "Architecture: tutorial-cnn, a ResNet preset such as resnet18(classes=10), a spec string such as 'conv(32,3,pad=1) relu maxpool(2) flatten dense(10)', or JSON "
           + "(default: ${DEFAULT-VALUE}).")
   String arch;
 

@@ -95,7 +95,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   public CnnClassifier(String uid) {
     this.uid = uid;
     architecture = new Param<>(this, "architecture",
-        "network: tutorial-cnn, a spec string such as 'conv(32,3,pad=1) relu maxpool(2) flatten dense(10)', or JSON",
+        "network: tutorial-cnn, a ResNet preset such as resnet18(classes=10), a spec string such as 'conv(32,3,pad=1) relu maxpool(2) flatten dense(10)', or JSON",
         new Validators.Architecture());
     inputShape = new Param<>(this, "inputShape", "input shape CxHxW; empty = from the data", new Validators.InputShape());
     epochs = new IntParam(this, "epochs", "passes over the data (>= 1)", ParamValidators.gtEq(1));

@@ -30,6 +30,26 @@ public abstract class Layer {
   /** Spec-string form of this layer, e.g. {@code conv(32,3,pad=1)}. */
   public abstract String spec();
 
+  /** The name the spec gave this layer ({@code dense(10,name=fc)}), used instead of a numbered one; or null. */
+  private String name;
+
+  public final String name() {
+    return name;
+  }
+
+  public final void setName(String name) {
+    this.name = name;
+  }
+
+  /** {@link #spec} with the given name, if any: {@code dense(10,name=fc)}, {@code relu(name=act)}. */
+  public final String fullSpec() {
+    String s = spec();
+    if (name == null) {
+      return s;
+    }
+    return s.endsWith(")") ? s.substring(0, s.length() - 1) + ",name=" + name + ")" : s + "(name=" + name + ")";
+  }
+
   /** Name family for parameters: conv, fc, bn; null when the layer has no parameters. */
   public String family() {
     return null;

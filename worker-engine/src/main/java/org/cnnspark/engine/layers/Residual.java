@@ -40,11 +40,12 @@ public final class Residual extends Layer {
     Map<String, Integer> counters = new HashMap<>();
     for (int i = 0; i < main.size(); i++) {
       String fam = main.get(i).family();
-      mainNames[i] = fam == null ? null : fam + counters.merge(fam, 1, Integer::sum);
+      mainNames[i] = main.get(i).name() != null ? main.get(i).name()
+          : fam == null ? null : fam + counters.merge(fam, 1, Integer::sum);
     }
     this.shortcutNames = new String[shortcut.size()];
     for (int i = 0; i < shortcut.size(); i++) {
-      shortcutNames[i] = "downsample." + i;
+      shortcutNames[i] = shortcut.get(i).name() != null ? shortcut.get(i).name() : "downsample." + i;
     }
   }
 
@@ -61,7 +62,7 @@ public final class Residual extends Layer {
 
   private static void append(StringBuilder sb, List<Layer> layers) {
     for (int i = 0; i < layers.size(); i++) {
-      sb.append(i == 0 ? "" : " ").append(layers.get(i).spec());
+      sb.append(i == 0 ? "" : " ").append(layers.get(i).fullSpec());
     }
   }
 
