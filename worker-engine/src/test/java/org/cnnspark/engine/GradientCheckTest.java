@@ -89,6 +89,11 @@ class GradientCheckTest {
         layer("batchnorm", "3x7x5", false, Input.GAUSSIAN),
         layer("batchnorm(eps=0.01,momentum=0.3)", "4x3x2", true, Input.GAUSSIAN),
         layer("batchnorm", "2x1x1", true, Input.GAUSSIAN),
+        // small planes: an exact grid, and taps that see only padding left out of the GEMM
+        layer("conv(4,3,pad=1)", "3x1x1", true, Input.GAUSSIAN),
+        layer("conv(4,3,stride=2,pad=1,bias=false)", "3x2x2", true, Input.GAUSSIAN),
+        layer("conv(3,5,pad=2)", "2x2x3", true, Input.GAUSSIAN),
+        layer("conv(3,3,pad=1)", "2x4x4", true, Input.GAUSSIAN),
         // global average pooling and residual blocks (identity and projection shortcuts)
         layer("gap", "3x7x5", true, Input.GAUSSIAN),
         layer("gap flatten dense(4)", "3x2x3", true, Input.GAUSSIAN),
@@ -180,6 +185,9 @@ class GradientCheckTest {
       "conv(4,3,pad=1) relu maxpool(2) conv(6,3,pad=1) batchnorm relu avgpool(2) flatten dense(7) relu dropout(0.2) dense(5); 1x11x9; true; false",
       "conv(4,3,pad=1) relu maxpool(2) conv(6,3,pad=1) batchnorm relu avgpool(2) flatten dense(7) relu dropout(0.2) dense(5); 1x11x9; false; true",
       "conv(5,3,pad=1,bias=false) batchnorm relu maxpool(2) flatten dropout(0.5) dense(4); 2x6x8; false; false",
+      // dead taps under the fused ReLU and max pool (channels-last GEMM)
+      "conv(4,5,pad=2) relu maxpool(2) flatten dense(5); 1x2x2; true; true",
+      "conv(4,5,pad=2) relu maxpool(2) flatten dense(5); 1x2x2; true; false",
       // a small ResNet: stem, an identity block, a projecting block, global pooling, head
       "conv(4,3,pad=1,bias=false) batchnorm relu res(conv(4,3,pad=1,bias=false) batchnorm relu conv(4,3,pad=1,bias=false) batchnorm) relu res(conv(6,3,stride=2,pad=1,bias=false) batchnorm relu conv(6,3,pad=1,bias=false) batchnorm | conv(6,1,stride=2,bias=false) batchnorm) relu gap flatten dense(5); 2x8x6; true; false",
       "conv(4,3,pad=1,bias=false) batchnorm relu res(conv(4,3,pad=1,bias=false) batchnorm relu conv(4,3,pad=1,bias=false) batchnorm) relu res(conv(6,3,stride=2,pad=1,bias=false) batchnorm relu conv(6,3,pad=1,bias=false) batchnorm | conv(6,1,stride=2,bias=false) batchnorm) relu gap flatten dense(5); 2x8x6; false; false",

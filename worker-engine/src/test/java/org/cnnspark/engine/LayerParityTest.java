@@ -40,6 +40,8 @@ class LayerParityTest {
       "3x10x6  ; conv(4,3,pad=1) batchnorm relu maxpool(2) flatten dropout(0.3) dense(6)                   ; 5",
       "1x28x28 ; tutorial-cnn                                                                          ; 3",
       "3x32x32 ; tutorial-cnn                                                                          ; 2",
+      "3x1x1   ; conv(8,3,pad=1)                            ; 5",
+      "1x2x2   ; conv(4,5,pad=2) relu maxpool(2) flatten dense(5) ; 5",
       "3x8x6   ; gap flatten dense(4)                                                              ; 5",
       "3x9x7   ; conv(4,3,pad=1) batchnorm relu res(conv(4,3,pad=1,bias=false) batchnorm relu conv(4,3,pad=1) batchnorm) relu res(conv(6,3,stride=2,pad=1) batchnorm | conv(6,1,stride=2,bias=false) batchnorm) relu gap flatten dense(5) ; 4",
   })

@@ -171,18 +171,24 @@ public final class ArrayOps {
 
   /** Sum of a[0, n) in double: four double partial sums. */
   public static double sumInDouble(float[] a, int n) {
+    return sumInDouble(a, 0, n);
+  }
+
+  /** Sum of a[off, off + n) in double, as {@link #sumInDouble(float[], int)} sums a[0, n). */
+  public static double sumInDouble(float[] a, int off, int n) {
     double s0 = 0;
     double s1 = 0;
     double s2 = 0;
     double s3 = 0;
-    int k = 0;
-    for (; k + 3 < n; k += 4) {
+    int k = off;
+    int end = off + n;
+    for (; k + 3 < end; k += 4) {
       s0 += (double) a[k];
       s1 += (double) a[k + 1];
       s2 += (double) a[k + 2];
       s3 += (double) a[k + 3];
     }
-    for (; k < n; k++) {
+    for (; k < end; k++) {
       s0 += (double) a[k];
     }
     return (s0 + s1) + (s2 + s3);
@@ -190,11 +196,17 @@ public final class ArrayOps {
 
   /** Sum of (a[k] - mean)^2 over [0, n), in double: four double partial sums. */
   public static double sumSquaredDeviations(float[] a, int n, double mean) {
+    return sumSquaredDeviations(a, 0, n, mean);
+  }
+
+  /** The same over [off, off + n). */
+  public static double sumSquaredDeviations(float[] a, int off, int n, double mean) {
     double s0 = 0;
     double s1 = 0;
     double s2 = 0;
     double s3 = 0;
-    int k = 0;
+    int k = off;
+    n += off;
     for (; k + 3 < n; k += 4) {
       double d0 = a[k] - mean;
       double d1 = a[k + 1] - mean;
@@ -217,11 +229,17 @@ public final class ArrayOps {
    * dy * xhat), summed in double with four partial sums.
    */
   public static double sumTimesNormalized(float[] dy, float[] x, int n, float mean, float invStd) {
+    return sumTimesNormalized(dy, x, 0, n, mean, invStd);
+  }
+
+  /** The same over [off, off + n) of both arrays. */
+  public static double sumTimesNormalized(float[] dy, float[] x, int off, int n, float mean, float invStd) {
     double s0 = 0;
     double s1 = 0;
     double s2 = 0;
     double s3 = 0;
-    int k = 0;
+    int k = off;
+    n += off;
     for (; k + 3 < n; k += 4) {
       s0 += dy[k] * (x[k] - mean) * invStd;
       s1 += dy[k + 1] * (x[k + 1] - mean) * invStd;

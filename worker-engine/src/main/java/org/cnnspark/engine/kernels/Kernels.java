@@ -44,6 +44,18 @@ public final class Kernels {
     };
   }
 
+  /** An AMD CPU (Zen 4 or later) with the AVX-512 subsets OpenBLAS's SkylakeX kernels use, from /proc/cpuinfo. */
+  static boolean amdWithAvx512() {
+    try {
+      String info = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo"));
+      String flags = info.lines().filter(l -> l.startsWith("flags")).findFirst().orElse("") + " ";
+      return info.contains("AuthenticAMD") && java.util.stream.Stream.of("avx512f", "avx512bw", "avx512dq", "avx512vl")
+          .allMatch(f -> flags.contains(" " + f + " "));
+    } catch (java.io.IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   private static Gemm choose(String wanted) {
     switch (wanted.toLowerCase(Locale.ROOT)) {
       case "java":
@@ -57,7 +69,11 @@ public final class Kernels {
           Gemm g = new OpenBlasGemm();
           reason = "native library loaded for " + System.getProperty("os.name") + "-" + System.getProperty("os.arch")
               + (System.getenv("OPENBLAS_NUM_THREADS") == null
-                  ? "; OPENBLAS_NUM_THREADS is unset, so OpenBLAS started a pool of idle threads: set it to 1" : "");
+                  ? "; OPENBLAS_NUM_THREADS is unset, so OpenBLAS started a pool of idle threads: set it to 1" : "")
+              + (System.getenv("OPENBLAS_CORETYPE") != null ? "; OPENBLAS_CORETYPE=" + System.getenv("OPENBLAS_CORETYPE")
+                  : amdWithAvx512() ? "; this AMD CPU has AVX-512 but OpenBLAS picks its AVX2 kernels for it: set"
+                  + " OPENBLAS_CORETYPE=SkylakeX before the JVM starts (spark.executorEnv.OPENBLAS_CORETYPE on a cluster)"
+                  + " for about twice the speed" : "");
           return g;
         } catch (Throwable t) {
           reason = "native OpenBLAS did not load (" + t + "); falling back to pure Java, expect ~20x slower training";

@@ -81,6 +81,52 @@ public final class BatchNorm2d extends Layer {
     batchesTracked = offsets.get("num_batches_tracked");
   }
 
+  /**
+   * Images per pass: as many whole images as fit a 64K-float tile (at least one). A get per
+   * (image, channel) costs more than the arithmetic on a ResNet's small planes (1x1 to 4x4), so
+   * each pass copies a chunk of images at a time; every channel's sums still add the images in
+   * order, so the bits do not depend on the chunking.
+   */
+  private int chunk(int n) {
+    return Math.max(1, Math.min(n, TILE / in.size()));
+  }
+
+  private static final int TILE = 1 << 16;
+
+  /** What a pass does with one plane: it starts at {@code base} in the tiles and belongs to channel {@code ch}. */
+  private interface PlaneOp {
+    void apply(int base, int ch);
+  }
+
+  /**
+   * Loads x (and dy, unless null) into xt (dyt) a chunk of images at a time, visits every plane,
+   * images in order, and, unless {@code out} is null, writes the chunk's xt (dyt, with dy) to it.
+   */
+  private void eachPlane(FloatBuffer x, FloatBuffer dy, int n, PlaneOp op, FloatBuffer out) {
+    int size = in.size();
+    int hw = in.h() * in.w();
+    int chunk = chunk(n);
+    xt = tile(xt, chunk * size);
+    if (dy != null) {
+      dyt = tile(dyt, chunk * size);
+    }
+    for (int first = 0; first < n; first += chunk) {
+      int images = Math.min(chunk, n - first);
+      x.get(first * size, xt, 0, images * size);
+      if (dy != null) {
+        dy.get(first * size, dyt, 0, images * size);
+      }
+      for (int img = 0; img < images; img++) {
+        for (int ch = 0; ch < in.c(); ch++) {
+          op.apply(img * size + ch * hw, ch);
+        }
+      }
+      if (out != null) {
+        out.put(first * size, dy == null ? xt : dyt, 0, images * size);
+      }
+    }
+  }
+
   @Override
   public FloatBuffer forward(FloatBuffer x, int n, boolean training) {
     this.x = x;
@@ -93,47 +139,38 @@ public final class BatchNorm2d extends Layer {
       mean = new float[c];
       invStd = new float[c];
     }
-    xt = tile(xt, hw);
-    for (int ch = 0; ch < c; ch++) {
-      float mu;
-      float var;
-      if (training) {
-        double s = 0;
-        for (int img = 0; img < n; img++) {
-          x.get((img * c + ch) * hw, xt, 0, hw);
-          s += ArrayOps.sumInDouble(xt, hw);
-        }
-        double dm = s / m;
-        double ss = 0;
-        for (int img = 0; img < n; img++) {
-          x.get((img * c + ch) * hw, xt, 0, hw);
-          ss += ArrayOps.sumSquaredDeviations(xt, hw, dm);
-        }
-        mu = (float) dm;
-        var = (float) (ss / m);
+    if (training) {
+      double[] sum = new double[c];
+      eachPlane(x, null, n, (base, ch) -> sum[ch] += ArrayOps.sumInDouble(xt, base, hw), null);
+      double[] squares = new double[c];
+      eachPlane(x, null, n, (base, ch) -> squares[ch] += ArrayOps.sumSquaredDeviations(xt, base, hw, sum[ch] / m),
+          null);
+      for (int ch = 0; ch < c; ch++) {
+        double dm = sum[ch] / m;
+        double ss = squares[ch];
+        mean[ch] = (float) dm;
+        invStd[ch] = (float) (1.0 / Math.sqrt((float) (ss / m) + eps));
         double unbiased = m > 1 ? ss / (m - 1) : ss;
         if (trackRunningStats) {
           params.put(runningMean + ch, (float) ((1 - momentum) * params.get(runningMean + ch) + momentum * dm));
           params.put(runningVar + ch, (float) ((1 - momentum) * params.get(runningVar + ch) + momentum * unbiased));
         }
-      } else {
-        mu = params.get(runningMean + ch);
-        var = params.get(runningVar + ch);
       }
-      float is = (float) (1.0 / Math.sqrt(var + eps));
-      mean[ch] = mu;
-      invStd[ch] = is;
-      float g = params.get(weight + ch);
-      float b = params.get(bias + ch);
-      for (int img = 0; img < n; img++) {
-        int base = (img * c + ch) * hw;
-        x.get(base, xt, 0, hw);
-        for (int k = 0; k < hw; k++) {
-          xt[k] = (xt[k] - mu) * is * g + b;
-        }
-        y.put(base, xt, 0, hw);
+    } else {
+      for (int ch = 0; ch < c; ch++) {
+        mean[ch] = params.get(runningMean + ch);
+        invStd[ch] = (float) (1.0 / Math.sqrt(params.get(runningVar + ch) + eps));
       }
     }
+    eachPlane(x, null, n, (base, ch) -> {
+      float mu = mean[ch];
+      float is = invStd[ch];
+      float g = params.get(weight + ch);
+      float b = params.get(bias + ch);
+      for (int k = base; k < base + hw; k++) {
+        xt[k] = (xt[k] - mu) * is * g + b;
+      }
+    }, y);
     if (training && trackRunningStats) {
       params.put(batchesTracked, params.get(batchesTracked) + 1f);
     }
@@ -146,42 +183,33 @@ public final class BatchNorm2d extends Layer {
     int hw = in.h() * in.w();
     int m = n * hw;
     FloatBuffer dx = needDx ? dxBuffer(n) : null;
-    xt = tile(xt, hw);
-    dyt = tile(dyt, hw);
+    // dgamma = sum(dy * xhat), dbeta = sum(dy)
+    double[] sdy = new double[c];
+    double[] sdyx = new double[c];
+    eachPlane(x, dy, n, (base, ch) -> {
+      sdy[ch] += ArrayOps.sumInDouble(dyt, base, hw);
+      sdyx[ch] += ArrayOps.sumTimesNormalized(dyt, xt, base, hw, mean[ch], invStd[ch]);
+    }, null);
     for (int ch = 0; ch < c; ch++) {
+      grads.put(weight + ch, grads.get(weight + ch) + (float) sdyx[ch]);
+      grads.put(bias + ch, grads.get(bias + ch) + (float) sdy[ch]);
+    }
+    if (!needDx) {
+      return null;
+    }
+    eachPlane(x, dy, n, (base, ch) -> {
       float mu = mean[ch];
       float is = invStd[ch];
-      // dgamma = sum(dy * xhat), dbeta = sum(dy)
-      double sdy = 0;
-      double sdyx = 0;
-      for (int img = 0; img < n; img++) {
-        int base = (img * c + ch) * hw;
-        x.get(base, xt, 0, hw);
-        dy.get(base, dyt, 0, hw);
-        sdy += ArrayOps.sumInDouble(dyt, hw);
-        sdyx += ArrayOps.sumTimesNormalized(dyt, xt, hw, mu, is);
-      }
-      grads.put(weight + ch, grads.get(weight + ch) + (float) sdyx);
-      grads.put(bias + ch, grads.get(bias + ch) + (float) sdy);
-      if (!needDx) {
-        continue;
-      }
       float g = params.get(weight + ch);
       // training: dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat));
       // eval: y is affine in x with slope gamma * invstd
-      float a = lastTraining ? (float) (sdy / m) : 0f;
-      float b = lastTraining ? (float) (sdyx / m) : 0f;
-      for (int img = 0; img < n; img++) {
-        int base = (img * c + ch) * hw;
-        x.get(base, xt, 0, hw);
-        dy.get(base, dyt, 0, hw);
-        for (int k = 0; k < hw; k++) {
-          float xhat = (xt[k] - mu) * is;
-          dyt[k] = g * is * (dyt[k] - a - xhat * b);
-        }
-        dx.put(base, dyt, 0, hw);
+      float a = lastTraining ? (float) (sdy[ch] / m) : 0f;
+      float b = lastTraining ? (float) (sdyx[ch] / m) : 0f;
+      for (int k = base; k < base + hw; k++) {
+        float xhat = (xt[k] - mu) * is;
+        dyt[k] = g * is * (dyt[k] - a - xhat * b);
       }
-    }
+    }, dx);
     return dx;
   }
 }

@@ -48,6 +48,9 @@ public final class Conv2d extends Layer {
   private float[] image;
   private float[] yImage;
   private float[] biasValues;
+  /** The weight's live-tap columns (OC, patch) and their gradient, when the grid leaves taps out. */
+  private FloatBuffer packedWeight;
+  private FloatBuffer packedGrad;
 
   public Conv2d(int outChannels, int kernel, int stride, int pad, boolean bias) {
     if (outChannels <= 0 || kernel <= 0 || stride <= 0 || pad < 0) {
@@ -150,18 +153,20 @@ public final class Conv2d extends Layer {
     if (pool != null) {
       pool.reserve(n);
     }
+    FloatBuffer w = weights();
+    int wOff = grid.packed() ? 0 : weight;
     for (int first = 0; first < n; first += grid.imagesPerChunk) {
       int images = Math.min(grid.imagesPerChunk, n - first);
       int columns = grid.im2col(x, first, images);
       FloatBuffer cols = grid.cols();
       if (pool == null) {
         // Y (OC, columns) = weight (OC, patch) * cols (patch, columns): channels first, as y
-        gemm.sgemm(false, false, oc, columns, patch, 1f, params, weight, patch, cols, 0, columns, 0f, gemmOut, 0, columns);
+        gemm.sgemm(false, false, oc, columns, patch, 1f, w, wOff, patch, cols, 0, columns, 0f, gemmOut, 0, columns);
         gemmOut.get(0, gridTile, 0, oc * columns);
         addBiasAndRelu(first, images, y);
       } else {
         // Y (columns, OC) = cols^T (columns, patch) * weight^T (patch, OC): channels last, for the pool
-        gemm.sgemm(true, true, columns, oc, patch, 1f, cols, 0, columns, params, weight, patch, 0f, gemmOut, 0, oc);
+        gemm.sgemm(true, true, columns, oc, patch, 1f, cols, 0, columns, w, wOff, patch, 0f, gemmOut, 0, oc);
         gemmOut.get(0, gridTile, 0, oc * columns);
         pool.forward(gridTile, first, images, biasValues, y);
       }
@@ -177,6 +182,17 @@ public final class Conv2d extends Layer {
     ensureScratch(Math.min(grid.imagesPerChunk, n));
     FloatBuffer dx = needDx ? dxBuffer(n) : null;
     double[] dBias = hasBias ? new double[oc] : null;
+    boolean packed = grid.packed();
+    FloatBuffer w = weights();
+    int wOff = packed ? 0 : weight;
+    FloatBuffer g = grads;
+    int gOff = weight;
+    if (packed) {
+      packedGrad = Buffers.ensure(packedGrad, (long) oc * patch);
+      Buffers.zero(packedGrad, 0, oc * patch);
+      g = packedGrad;
+      gOff = 0;
+    }
     for (int first = 0; first < n; first += grid.imagesPerChunk) {
       int images = Math.min(grid.imagesPerChunk, n - first);
       int columns = images * grid.gridSize;
@@ -190,12 +206,15 @@ public final class Conv2d extends Layer {
       grid.im2col(x, first, images);
       int ldY = channelsLast ? oc : columns;
       // dWeight (OC, patch) += dY (OC, columns) * cols^T (columns, patch), dY stored (columns, OC) when channels last
-      gemm.sgemm(channelsLast, true, oc, patch, columns, 1f, dY, 0, ldY, grid.cols(), 0, columns, 1f, grads, weight, patch);
+      gemm.sgemm(channelsLast, true, oc, patch, columns, 1f, dY, 0, ldY, grid.cols(), 0, columns, 1f, g, gOff, patch);
       if (needDx) {
         // dcols (patch, columns) = weight^T (patch, OC) * dY (OC, columns), then col2im into dx
-        gemm.sgemm(true, channelsLast, patch, columns, oc, 1f, params, weight, patch, dY, 0, ldY, 0f, grid.dcols(columns), 0, columns);
+        gemm.sgemm(true, channelsLast, patch, columns, oc, 1f, w, wOff, patch, dY, 0, ldY, 0f, grid.dcols(columns), 0, columns);
         grid.col2im(dx, first, images);
       }
+    }
+    if (packed) {
+      movePackedGradient();
     }
     if (hasBias) {
       for (int o = 0; o < oc; o++) {
@@ -203,6 +222,48 @@ public final class Conv2d extends Layer {
       }
     }
     return dx;
+  }
+
+  /** The weight as the GEMMs take it: params itself, or its live-tap columns packed (OC, patch). */
+  private FloatBuffer weights() {
+    if (!grid.packed()) {
+      return params;
+    }
+    int[] taps = grid.liveTaps;
+    int full = kernel * kernel;
+    int c = in.c();
+    float[] row = new float[c * full];
+    float[] packedRow = new float[grid.patch];
+    packedWeight = Buffers.ensure(packedWeight, (long) outChannels * grid.patch);
+    for (int o = 0; o < outChannels; o++) {
+      params.get(weight + o * c * full, row, 0, c * full);
+      for (int ch = 0, d = 0; ch < c; ch++) {
+        for (int t : taps) {
+          packedRow[d++] = row[ch * full + t];
+        }
+      }
+      packedWeight.put(o * grid.patch, packedRow, 0, grid.patch);
+    }
+    return packedWeight;
+  }
+
+  /** Adds the packed weight gradient into the live taps' places in grads (dead taps' gradient is 0). */
+  private void movePackedGradient() {
+    int[] taps = grid.liveTaps;
+    int full = kernel * kernel;
+    int c = in.c();
+    float[] row = new float[c * full];
+    float[] packedRow = new float[grid.patch];
+    for (int o = 0; o < outChannels; o++) {
+      grads.get(weight + o * c * full, row, 0, c * full);
+      packedGrad.get(o * grid.patch, packedRow, 0, grid.patch);
+      for (int ch = 0, d = 0; ch < c; ch++) {
+        for (int t : taps) {
+          row[ch * full + t] += packedRow[d++];
+        }
+      }
+      grads.put(weight + o * c * full, row, 0, c * full);
+    }
   }
 
   /**

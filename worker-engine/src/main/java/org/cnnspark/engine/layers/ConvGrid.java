@@ -14,7 +14,11 @@ import org.cnnspark.engine.kernels.ArrayOps;
  * and the output is computed on a grid. For stride 1 the grid is HO rows of the padded width, so
  * each im2col row is ONE contiguous copy of the padded planes shifted by the tap {@code ki * paddedW + kj};
  * the extra columns per row are computed and dropped (their gradient is zero, so col2im may add
- * them anywhere). For stride > 1 the grid is HO x WO and im2col gathers element by element.
+ * them anywhere). For stride > 1, and for small planes where the padded width would waste over a
+ * fifth of the GEMM (a ResNet's 8x8 to 1x1 planes: up to 3x), the grid is HO x WO and im2col
+ * gathers element by element. There, taps that see only padding for every output (8 of 9 on a
+ * 1x1 plane) are left out of cols: the patch holds the live taps only, and Conv2d packs the
+ * weight's columns to match.
  *
  * <p>Images are processed in chunks whose grids sit side by side in one GEMM operand, because
  * OpenBLAS is far from its peak on one small image. How a batch splits into chunks depends only
@@ -39,7 +43,11 @@ final class ConvGrid {
   private final int plane;
   final int gridWidth;
   final int gridSize;
-  /** C * K * K: rows of cols. */
+  /** Whether im2col is one contiguous copy per row (stride 1, padded-width grid). */
+  private final boolean contiguous;
+  /** Taps ki * K + kj that see the image for some output, in order; all K * K when contiguous. */
+  final int[] liveTaps;
+  /** C * live taps: rows of cols (C * K * K unless some taps are dead). */
   final int patch;
   final int imagesPerChunk;
 
@@ -61,12 +69,43 @@ final class ConvGrid {
     this.outW = out.w();
     this.paddedW = in.w() + 2 * pad;
     this.plane = (in.h() + 2 * pad) * paddedW + kernel - 1;
-    this.gridWidth = stride == 1 ? paddedW : outW;
+    this.contiguous = stride == 1 && paddedW * 10 <= outW * 13;
+    this.gridWidth = contiguous ? paddedW : outW;
     this.gridSize = outH * gridWidth;
-    this.patch = in.c() * kernel * kernel;
+    this.liveTaps = contiguous ? allTaps(kernel) : liveTaps(in, kernel, stride, pad, outH, outW);
+    this.patch = in.c() * liveTaps.length;
     this.imagesPerChunk = Math.max(1, TARGET_COLUMNS / gridSize);
     this.padded = new float[in.c() * plane];
     this.image = new float[in.size()];
+  }
+
+  private static int[] allTaps(int k) {
+    int[] t = new int[k * k];
+    for (int i = 0; i < t.length; i++) {
+      t[i] = i;
+    }
+    return t;
+  }
+
+  /** Taps (ki, kj) for which some output row reads an input row, and some output column an input column. */
+  private static int[] liveTaps(Shape in, int k, int stride, int pad, int outH, int outW) {
+    return java.util.stream.IntStream.range(0, k * k)
+        .filter(t -> sees(t / k, stride, pad, outH, in.h()) && sees(t % k, stride, pad, outW, in.w())).toArray();
+  }
+
+  private static boolean sees(int tap, int stride, int pad, int outputs, int size) {
+    for (int o = 0; o < outputs; o++) {
+      int i = o * stride - pad + tap;
+      if (i >= 0 && i < size) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether some taps are left out, so the weight must be packed to the live ones. */
+  boolean packed() {
+    return liveTaps.length < kernel * kernel;
   }
 
   /** im2col's output, (patch, columns) for the last chunk; a GEMM operand. */
@@ -107,17 +146,19 @@ final class ConvGrid {
     }
   }
 
-  /** cols rows (ch, ki, kj), columns [col, col + gridSize): the padded image seen through each tap. */
+  /** cols rows (ch, live tap), columns [col, col + gridSize): the padded image seen through each tap. */
   private void im2colImage(int col, int columns) {
     int row = 0;
-    if (stride != 1) {
+    if (!contiguous) {
       gathered = Layer.tile(gathered, gridSize);
     }
     for (int ch = 0; ch < in.c(); ch++) {
-      for (int ki = 0; ki < kernel; ki++) {
-        for (int kj = 0; kj < kernel; kj++, row++) {
+      for (int tap : liveTaps) {
+        int ki = tap / kernel;
+        int kj = tap % kernel;
+        {
           int src = ch * plane + ki * paddedW + kj;
-          if (stride == 1) {
+          if (contiguous) {
             cols.put(row * columns + col, padded, src, gridSize);
           } else {
             int d = 0;
@@ -129,6 +170,7 @@ final class ConvGrid {
             }
             cols.put(row * columns + col, gathered, 0, gridSize);
           }
+          row++;
         }
       }
     }
@@ -150,11 +192,13 @@ final class ConvGrid {
       Arrays.fill(padded, 0f);
       int row = 0;
       for (int ch = 0; ch < c; ch++) {
-        for (int ki = 0; ki < kernel; ki++) {
-          for (int kj = 0; kj < kernel; kj++, row++) {
+        for (int tap : liveTaps) {
+          int ki = tap / kernel;
+          int kj = tap % kernel;
+          {
             int dst = ch * plane + ki * paddedW + kj;
-            int src = row * columns + b * gridSize;
-            if (stride == 1) {
+            int src = row++ * columns + b * gridSize;
+            if (contiguous) {
               ArrayOps.addTo(padded, dst, dc, src, gridSize);
             } else {
               for (int i = 0; i < outH; i++) {

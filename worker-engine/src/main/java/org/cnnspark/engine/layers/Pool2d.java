@@ -104,9 +104,10 @@ public final class Pool2d extends Layer {
             for (int a = i0; a < i1; a++) {
               for (int b = j0; b < j1; b++) {
                 float v = xt[a * w + b];
-                boolean gt = v > m; // strict: the first maximum wins, as in PyTorch
-                best = gt ? a * w + b : best;
-                m = gt ? v : m;
+                // strict: the first maximum wins, as in PyTorch; an int select and Math.max
+                // compile without branches, a float select to one mispredicted half the time
+                best = v > m ? a * w + b : best;
+                m = Math.max(m, v);
               }
             }
             argmax[pl * ho * wo + o] = best;
