@@ -5,22 +5,30 @@
 # Prints two Markdown tables: wall-clock img/s (median over rounds of each side's median, and the
 # ratio), and, at 1 thread, img/s per second of process CPU time (the peer's cputime beside ours),
 # which a shared machine disturbs far less. PyTorch's side is bench/peers/torch_peer.py.
+# ARCH=resnet18 (resnet34, resnet50) sets ours resnet18(classes=10) beside torchvision's; SHAPES
+# (default 1x28x28,3x32x32) and THREADS (default 1,2) choose the cells, e.g.
+#   ARCH=resnet18 SHAPES=3x32x32 THREADS=1 ROUNDS=3 bench/engine-vs-pytorch.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${OUT:-$root/target/bench}"
 rounds="${ROUNDS:-2}"
 peer="$root/bench/peers/torch_peer.py"
+arch="${ARCH:-tutorial-cnn}"
+shapes="${SHAPES:-1x28x28,3x32x32}"
+threads="${THREADS:-1,2}"
+ourarch="$arch"
+[ "$arch" = tutorial-cnn ] || ourarch="$arch(classes=10)"
 mkdir -p "$out"
 torchcpu() {
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OMP_NUM_THREADS=1 \
-    /usr/bin/python3 "$peer" cputime > "$out/torchcpu-$1.json"
+    /usr/bin/python3 "$peer" cputime --arch "$arch" --input-shape "$shapes" > "$out/torchcpu-$1.json"
 }
 torch() {
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OMP_WAIT_POLICY=PASSIVE \
-    /usr/bin/python3 "$peer" throughput > "$out/torch-$1.json"
+    /usr/bin/python3 "$peer" throughput --arch "$arch" --input-shape "$shapes" --threads "$threads" > "$out/torch-$1.json"
 }
 ours() {
-  "$root/bin/cnn-spark" bench --json > "$out/ours-$1.json"
+  "$root/bin/cnn-spark" bench --json --arch "$ourarch" --input-shape "$shapes" --threads "$threads" > "$out/ours-$1.json"
 }
 for r in $(seq 1 "$rounds"); do
   if (( r % 2 )); then ours "$r"; torch "$r"; torchcpu "$r"; else torchcpu "$r"; torch "$r"; ours "$r"; fi

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""PyTorch on the tutorial CNN, measured the way cnn-spark measures itself, so the benchmark
+"""PyTorch on the tutorial CNN (or, with --arch, torchvision's resnet18/34/50 with 10 classes),
+measured the way cnn-spark measures itself, so the benchmark
 scripts in bench/ can set the two side by side in the same minute. One measurement per run:
 
   throughput  img/s of training steps (forward + backward + SGD-momentum step, batch 64) and of
@@ -48,12 +49,16 @@ class Cell:
     """One (mode, input shape, threads) cell: model, optimizer and batches built once, then timed
     runs on demand."""
 
-    def __init__(self, mode, shape, threads, seconds, warmup=20, seed=0):
+    def __init__(self, mode, shape, threads, seconds, arch="tutorial-cnn", warmup=20, seed=0):
         self.mode, self.shape, self.threads = mode, shape, threads
         self.batch = TRAIN_BATCH if mode == "train" else INFER_BATCH
         torch.set_num_threads(threads)
         torch.manual_seed(seed)
-        self.model = TutorialCNN(*shape)
+        if arch == "tutorial-cnn":
+            self.model = TutorialCNN(*shape)
+        else:
+            import torchvision
+            self.model = getattr(torchvision.models, arch)(num_classes=10)
         self.model.train(mode == "train")
         self.opt = torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9)
         g = torch.Generator().manual_seed(seed)
@@ -93,7 +98,8 @@ class Cell:
 
 def measure(args, threads, clock, field):
     shapes = [tuple(int(d) for d in s.split("x")) for s in args.input_shape.split(",")]
-    cells = [Cell(mode, shape, t, args.seconds) for shape in shapes for mode in ("train", "infer") for t in threads]
+    cells = [Cell(mode, shape, t, args.seconds, args.arch) for shape in shapes for mode in ("train", "infer")
+             for t in threads]
     for _ in range(args.repeats):
         for cell in cells:
             cell.run(clock)
@@ -143,6 +149,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("measurement", choices=["throughput", "cputime", "train"])
     ap.add_argument("--input-shape", default="1x28x28,3x32x32", help="CxHxW[,...] (throughput, cputime)")
+    ap.add_argument("--arch", default="tutorial-cnn", choices=["tutorial-cnn", "resnet18", "resnet34", "resnet50"],
+                    help="model (throughput, cputime): the tutorial CNN or torchvision's, 10 classes")
     ap.add_argument("--threads", default="1,2", help="thread counts (throughput)")
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per cell, median reported")
     ap.add_argument("--seconds", type=float, default=1.0, help="length of one timed run")

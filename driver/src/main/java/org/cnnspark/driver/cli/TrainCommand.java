@@ -88,6 +88,11 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Start from these weights (PyTorch names and layouts) instead of a fresh initialisation.")
   String init;
 
+  @Option(names = "--init-skip", split = ",", paramLabel = "PREFIX",
+      description = "With --init: keep the fresh initialisation of the tensors under these prefixes and ignore the file's"
+          + " there, e.g. fc for a head with another class count (fc.weight, fc.bias).")
+  List<String> initSkip;
+
   @Option(names = "--epochs", defaultValue = "5", description = "Passes over the data (default: ${DEFAULT-VALUE}).")
   int epochs;
 
@@ -261,6 +266,9 @@ public final class TrainCommand implements Callable<Integer> {
     }
     Shape wanted = inputShape == null ? null : ModelArgs.parseShape(inputShape);
     sparkArgs.check();
+    if (initSkip != null && !initSkip.isEmpty() && init == null) {
+      throw new IllegalArgumentException("--init-skip needs --init: it names tensors of the --init file to leave out");
+    }
     if (checkpointEvery < 0) {
       throw new IllegalArgumentException("--checkpoint-every must be >= 0 (0 = no checkpoints), got " + checkpointEvery);
     }
@@ -310,11 +318,18 @@ public final class TrainCommand implements Callable<Integer> {
           checkResumable(from, run, train.count());
         } else if (init != null) {
           try (InputStream in = HadoopFiles.open(init, conf, "--init")) {
-            StateDict.load(run.network(), SafeTensors.read(in, init), init);
+            List<String> kept = StateDict.load(run.network(), SafeTensors.read(in, init), init,
+                initSkip == null ? List.of() : initSkip);
+            if (!kept.isEmpty()) {
+              System.err.println("cnn-spark: --init-skip: " + String.join(", ", kept) + " start freshly initialised");
+            }
           }
         }
         if (init != null) {
           run.note("init", init);
+        }
+        if (initSkip != null && !initSkip.isEmpty()) {
+          run.note("init_skip", String.join(",", initSkip));
         }
         long cached = cachedBytes(s, train);
         System.err.printf("cnn-spark: %,d training images %s in %d partitions%s%s (cached: %.1f MB, %.0f bytes per image);"
@@ -378,6 +393,9 @@ public final class TrainCommand implements Callable<Integer> {
     o.put("arch", spec.toString());
     o.put("input-shape", inputShape);
     o.put("init", qualified(init, conf));
+    if (initSkip != null && !initSkip.isEmpty()) { // absent when not given: earlier checkpoints' options still match
+      o.put("init-skip", String.join(",", initSkip));
+    }
     o.put("epochs", Integer.toString(epochs));
     o.put("batch-size", Integer.toString(batchSize));
     o.put("optimizer", opt.type().name());

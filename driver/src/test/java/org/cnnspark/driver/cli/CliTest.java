@@ -227,6 +227,13 @@ public class CliTest {
     assertTrue(RoundMetrics.fromJson(Files.readAllLines(fromInit.resolve(ModelDir.METRICS)).get(0)).trainAccuracy()
         > RoundMetrics.fromJson(Files.readAllLines(model.resolve(ModelDir.METRICS)).get(0)).trainAccuracy(),
         "starting from trained weights beats starting from scratch in the first epoch");
+
+    // everything but the head, which starts fresh
+    Path headless = dir.resolve("from-init-skip");
+    Run h = train(headless, "--epochs", "1", "--init", st.toString(), "--init-skip", "fc2", "--lr", "0.01");
+    assertEquals(0, h.code(), h.err());
+    assertTrue(h.err().contains("--init-skip: fc2.weight, fc2.bias start freshly initialised"), h.err());
+    assertEquals("fc2", readModel(headless).provenance().get("init_skip"));
   }
 
   @Test

@@ -34,8 +34,33 @@ public final class StateDict {
    * names the file in the message.
    */
   public static void load(Network net, Map<String, SafeTensors.Tensor> tensors, String source) {
+    load(net, tensors, source, List.of());
+  }
+
+  /**
+   * As {@link #load(Network, Map, String)}, but tensors under the given prefixes ({@code fc} is
+   * fc.weight and fc.bias; {@code layer4} all of that stage) keep the network's own values, and
+   * the file's tensors there are ignored whatever their shape: a head for another class count.
+   * Returns the names kept. A prefix that names no tensor is refused with the names there are.
+   */
+  public static List<String> load(Network net, Map<String, SafeTensors.Tensor> tensors, String source, List<String> skip) {
+    for (String prefix : skip) {
+      if (net.views().stream().noneMatch(v -> under(v.name(), prefix))) {
+        throw new IllegalArgumentException("--init-skip " + prefix + " names no tensor of this model; its tensors are "
+            + net.names());
+      }
+    }
+    List<String> kept = new ArrayList<>();
     Map<String, ParamView> expected = new LinkedHashMap<>();
-    net.views().forEach(v -> expected.put(v.name(), v));
+    net.views().forEach(v -> {
+      if (skip.stream().anyMatch(p -> under(v.name(), p))) {
+        kept.add(v.name());
+      } else {
+        expected.put(v.name(), v);
+      }
+    });
+    tensors = new LinkedHashMap<>(tensors);
+    tensors.keySet().removeIf(k -> skip.stream().anyMatch(p -> under(k, p)));
     List<String> problems = new ArrayList<>();
     for (ParamView v : expected.values()) {
       SafeTensors.Tensor t = tensors.get(v.name());
@@ -58,6 +83,13 @@ public final class StateDict {
     for (ParamView v : expected.values()) {
       net.params().put(v.offset(), tensors.get(v.name()).data());
     }
+    return kept;
+  }
+
+  /** Whether a tensor name lies under a prefix: the name itself, or a dotted descendant of it. */
+  static boolean under(String name, String prefix) {
+    String p = prefix.endsWith(".") ? prefix.substring(0, prefix.length() - 1) : prefix;
+    return name.equals(p) || name.startsWith(p + ".");
   }
 
   /**
