@@ -41,6 +41,10 @@ public final class Network {
   private final FloatBuffer grads;
   private final Gemm gemm;
   private final boolean fuse;
+  /** Prefixes of frozen tensors (see {@link #freeze}); empty: everything trains. */
+  private List<String> frozen = List.of();
+  /** The lowest layer whose tensors train: backward stops there. */
+  private int firstTrainable;
 
   private Network(ModelSpec spec, Shape inputShape, Gemm gemm, FloatBuffer sharedParams, boolean fuse) {
     this.spec = spec;
@@ -174,8 +178,71 @@ public final class Network {
   /** Another network over the same parameter buffer with its own gradients and activations: one per thread. */
   public Network replica() {
     Network r = new Network(spec, inputShape, gemm, params, fuse);
+    r.freeze(frozen);
     stopTracking(r.layers);
     return r;
+  }
+
+  /** Whether a tensor name lies under a prefix: the name itself, or a dotted descendant of it (fc: fc.weight, not fc1.weight). */
+  public static boolean under(String name, String prefix) {
+    String p = prefix.endsWith(".") ? prefix.substring(0, prefix.length() - 1) : prefix;
+    return name.equals(p) || name.startsWith(p + ".");
+  }
+
+  /**
+   * Freezes the trainable tensors under the given prefixes (fc, layer1, conv1.weight): the
+   * optimizer leaves them alone (see {@link #frozenRanges}), batch norms whose weight is frozen
+   * run in eval mode and keep their running statistics, and backward stops at the lowest layer
+   * that trains. A prefix that names no trainable tensor, or prefixes that freeze every one, are
+   * refused. An empty list undoes it.
+   */
+  public void freeze(List<String> prefixes) {
+    for (String p : prefixes) {
+      if (views.stream().noneMatch(v -> v.trainable() && under(v.name(), p))) {
+        throw new IllegalArgumentException("--freeze " + p + " names no trainable tensor of this model; its trainable"
+            + " tensors are " + views.stream().filter(ParamView::trainable).map(ParamView::name).toList());
+      }
+    }
+    List<String> copy = List.copyOf(prefixes);
+    firstTrainable = layers.size();
+    for (int i = layers.size() - 1; i >= 0; i--) {
+      String prefix = names[i];
+      boolean trains = prefix != null && views.stream().anyMatch(v -> v.trainable() && under(v.name(), prefix)
+          && copy.stream().noneMatch(p -> under(v.name(), p)));
+      if (trains) {
+        firstTrainable = i;
+      }
+      Layer l = layers.get(i);
+      if (l instanceof BatchNorm2d bn) {
+        bn.setFrozen(copy.stream().anyMatch(p -> under(prefix + ".weight", p)));
+      } else if (l instanceof Residual r) {
+        for (int k = 0; k < r.sublayers().size(); k++) {
+          if (r.sublayers().get(k) instanceof BatchNorm2d bn) {
+            String name = prefix + "." + r.sublayerName(k) + ".weight";
+            bn.setFrozen(copy.stream().anyMatch(p -> under(name, p)));
+          }
+        }
+      }
+    }
+    if (!copy.isEmpty() && firstTrainable == layers.size()) {
+      throw new IllegalArgumentException("--freeze " + String.join(",", copy) + " freezes every trainable tensor:"
+          + " nothing would train");
+    }
+    if (copy.isEmpty()) {
+      firstTrainable = 0;
+    }
+    frozen = copy;
+  }
+
+  /** The frozen prefixes ({@link #freeze}). */
+  public List<String> frozen() {
+    return frozen;
+  }
+
+  /** Where the frozen trainable tensors lie in [0, trainableSize): {start, end} each. */
+  public List<int[]> frozenRanges() {
+    return views.stream().filter(v -> v.trainable() && frozen.stream().anyMatch(p -> under(v.name(), p)))
+        .map(v -> new int[] {v.offset(), v.offset() + v.size()}).toList();
   }
 
   private static void stopTracking(List<Layer> layers) {
@@ -233,8 +300,8 @@ public final class Network {
   /** Backward from dLogits (N, classes); adds into {@link #grads()}. No input gradient is formed. */
   public void backward(FloatBuffer dLogits, int n) {
     FloatBuffer cur = dLogits;
-    for (int i = layers.size() - 1; i >= 0; i--) {
-      cur = layers.get(i).backward(cur, n, i > 0);
+    for (int i = layers.size() - 1; i >= firstTrainable; i--) {
+      cur = layers.get(i).backward(cur, n, i > firstTrainable);
     }
   }
 

@@ -50,6 +50,7 @@ public final class Trainer implements AutoCloseable {
     }
     this.net = net;
     this.optimizer = optimizer.create(net.trainableSize());
+    this.optimizer.freeze(net.frozenRanges());
     this.norm = norm;
     replicas.add(net);
     for (int t = 1; t < threads; t++) {

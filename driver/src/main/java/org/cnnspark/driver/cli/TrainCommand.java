@@ -93,6 +93,11 @@ public final class TrainCommand implements Callable<Integer> {
           + " there, e.g. fc for a head with another class count (fc.weight, fc.bias).")
   List<String> initSkip;
 
+  @Option(names = "--freeze", split = ",", paramLabel = "PREFIX",
+      description = "Tensors that do not train, by name prefix (e.g. conv1,bn1,layer1): no update, no weight decay; their"
+          + " batch norms run in eval mode and keep their statistics; no backward below the lowest layer that trains.")
+  List<String> freeze;
+
   @Option(names = "--epochs", defaultValue = "5", description = "Passes over the data (default: ${DEFAULT-VALUE}).")
   int epochs;
 
@@ -299,7 +304,8 @@ public final class TrainCommand implements Callable<Integer> {
           .withSplit(dataSplit, seed));
       LoadedData testData = null;
       try {
-        TrainingRun run = new TrainingRun(s.jsc(), spec, train.shape(), optConfig, cfg, s.taskCpus());
+        TrainingRun run = new TrainingRun(s.jsc(), spec, train.shape(), optConfig, cfg, s.taskCpus(),
+            freeze == null ? List.of() : freeze);
         int outputs = run.network().numClasses();
         if (dataArgs.skipBadRecords && train.classNames().isEmpty() && train.numClasses() > outputs) {
           // Labels past the outputs are bad records: load again with the class count fixed, so that they are
@@ -330,6 +336,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (initSkip != null && !initSkip.isEmpty()) {
           run.note("init_skip", String.join(",", initSkip));
+        }
+        if (freeze != null && !freeze.isEmpty()) {
+          run.note("freeze", String.join(",", freeze));
         }
         long cached = cachedBytes(s, train);
         System.err.printf("cnn-spark: %,d training images %s in %d partitions%s%s (cached: %.1f MB, %.0f bytes per image);"
@@ -395,6 +404,9 @@ public final class TrainCommand implements Callable<Integer> {
     o.put("init", qualified(init, conf));
     if (initSkip != null && !initSkip.isEmpty()) { // absent when not given: earlier checkpoints' options still match
       o.put("init-skip", String.join(",", initSkip));
+    }
+    if (freeze != null && !freeze.isEmpty()) {
+      o.put("freeze", String.join(",", freeze));
     }
     o.put("epochs", Integer.toString(epochs));
     o.put("batch-size", Integer.toString(batchSize));

@@ -1,5 +1,6 @@
 package org.cnnspark.driver.ml;
 
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Estimator;
@@ -60,6 +61,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   private final String uid;
   private final Param<String> architecture;
   private final Param<String> inputShape;
+  private final Param<String> freeze;
   private final IntParam epochs;
   private final IntParam batchSize;
   private final Param<String> optimizer;
@@ -98,6 +100,8 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
         "network: tutorial-cnn, a ResNet preset such as resnet18(classes=10), a spec string such as 'conv(32,3,pad=1) relu maxpool(2) flatten dense(10)', or JSON",
         new Validators.Architecture());
     inputShape = new Param<>(this, "inputShape", "input shape CxHxW; empty = from the data", new Validators.InputShape());
+    freeze = new Param<>(this, "freeze", "tensors that do not train, comma-separated name prefixes (e.g. conv1,bn1,layer1);"
+        + " their batch norms run in eval mode; empty = every tensor trains");
     epochs = new IntParam(this, "epochs", "passes over the data (>= 1)", ParamValidators.gtEq(1));
     batchSize = new IntParam(this, "batchSize", "minibatch size on each worker (>= 1)", ParamValidators.gtEq(1));
     optimizer = new Param<>(this, "optimizer", "optimizer: " + Optimizers.names(), new Validators.Optimizer());
@@ -145,7 +149,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
         + "]", ParamValidators.inRange(1, LearningRate.LARGEST_SCALE));
     // the train command's defaults (TrainDefaults); an estimator saved earlier keeps the defaults it was saved with
     LearningRate rate = TrainDefaults.learningRate();
-    List<ParamPair<?>> defaults = List.of(architecture.w("tutorial-cnn"), inputShape.w(""), epochs.w(5), batchSize.w(64),
+    List<ParamPair<?>> defaults = List.of(architecture.w("tutorial-cnn"), inputShape.w(""), freeze.w(""), epochs.w(5), batchSize.w(64),
         optimizer.w("sgd"), nesterov.w(false), roundsPerEpoch.w(TrainDefaults.ROUNDS_PER_EPOCH), roundsSchedule.w(""),
         outer.w(TrainDefaults.OUTER), resetOptimizerState.w(false), shuffle.w(true), seed.w(1L),
         split.w(TrainDefaults.SPLIT), numWorkers.w(0), labelCol.w("label"), lrSchedule.w(rate.schedule().name()),
@@ -172,6 +176,10 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public Param<String> inputShape() {
     return inputShape;
+  }
+
+  public Param<String> freeze() {
+    return freeze;
   }
 
   public IntParam epochs() {
@@ -285,6 +293,10 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public String getInputShape() {
     return getOrDefault(inputShape);
+  }
+
+  public String getFreeze() {
+    return getOrDefault(freeze);
   }
 
   public int getEpochs() {
@@ -408,6 +420,11 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public CnnClassifier setInputShape(String value) {
     set(inputShape, value);
+    return this;
+  }
+
+  public CnnClassifier setFreeze(String value) {
+    set(freeze, value);
     return this;
   }
 
@@ -609,7 +626,13 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     }
     LoadedData data = Datasets.fromDataFrame(dataset.toDF(), options);
     try {
-      TrainingRun run = new TrainingRun(jsc, spec, data.shape(), opt, cfg, jsc.getConf().getInt("spark.task.cpus", 1));
+      List<String> frozen = getFreeze().isBlank() ? List.of()
+          : Arrays.stream(getFreeze().split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList();
+      TrainingRun run = new TrainingRun(jsc, spec, data.shape(), opt, cfg, jsc.getConf().getInt("spark.task.cpus", 1),
+          frozen);
+      if (!frozen.isEmpty()) {
+        run.note("freeze", String.join(",", frozen));
+      }
       run.checkClasses(data, "the training DataFrame");
       TrainState done = run.train(new TrainingRun.RunData(data, "DataFrame (Spark ML fit)", null, null), null, List.of(),
           List.of());

@@ -29,8 +29,15 @@ public final class EngineSpec implements Serializable {
   private final float[] mean;
   private final float[] std;
   private final int threads;
+  /** Prefixes of the tensors that do not train, comma-separated; "" = none (see Network.freeze). */
+  private final String freeze;
 
   public EngineSpec(ModelSpec spec, Shape inputShape, OptimizerConfig opt, Normalization norm, int threads) {
+    this(spec, inputShape, opt, norm, threads, java.util.List.of());
+  }
+
+  public EngineSpec(ModelSpec spec, Shape inputShape, OptimizerConfig opt, Normalization norm, int threads,
+      java.util.List<String> freeze) {
     if (threads < 1) {
       throw new IllegalArgumentException("engine threads per task must be >= 1, got " + threads);
     }
@@ -42,6 +49,12 @@ public final class EngineSpec implements Serializable {
     this.mean = norm.mean() == null ? null : norm.mean().clone();
     this.std = norm.std() == null ? null : norm.std().clone();
     this.threads = threads;
+    this.freeze = String.join(",", freeze);
+  }
+
+  /** The frozen prefixes (empty: everything trains). */
+  public java.util.List<String> freeze() {
+    return freeze.isEmpty() ? java.util.List.of() : java.util.List.of(freeze.split(","));
   }
 
   public ModelSpec spec() {
@@ -80,12 +93,13 @@ public final class EngineSpec implements Serializable {
   /** Equal keys build interchangeable engines. */
   public String key() {
     return architecture + '|' + inputShape() + '|' + optimizer + '|' + Arrays.toString(mean) + '|'
-        + Arrays.toString(std) + '|' + threads;
+        + Arrays.toString(std) + '|' + threads + '|' + freeze;
   }
 
   /** A new engine; its parameters and optimizer state are to be set by the caller. */
   Trainer newTrainer() {
     Network net = Network.create(spec(), inputShape(), Init.PYTORCH, 0);
+    net.freeze(freeze());
     return new Trainer(net, optimizerConfig(), threads, normalization());
   }
 }

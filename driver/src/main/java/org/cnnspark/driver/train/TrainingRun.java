@@ -48,16 +48,26 @@ public final class TrainingRun {
    */
   public TrainingRun(JavaSparkContext jsc, ModelSpec spec, Shape inputShape, OptimizerConfig optimizer, TrainConfig config,
       int taskCpus) {
+    this(jsc, spec, inputShape, optimizer, config, taskCpus, List.of());
+  }
+
+  /**
+   * @param freeze prefixes of the tensors that do not train (see Network.freeze); empty: all train
+   * @throws IllegalArgumentException also when a prefix names no trainable tensor, or they freeze all
+   */
+  public TrainingRun(JavaSparkContext jsc, ModelSpec spec, Shape inputShape, OptimizerConfig optimizer, TrainConfig config,
+      int taskCpus, List<String> freeze) {
     config.learningRate().checkBase(optimizer.lr());
     this.jsc = jsc;
     this.spec = spec;
     this.inputShape = inputShape;
     this.optimizer = optimizer;
     this.net = Network.create(spec, inputShape, Init.PYTORCH, config.seed());
+    net.freeze(freeze); // refuses prefixes that name nothing before Spark does any work
     this.stateSize = optimizer.stateFloatsPerParam() * net.trainableSize();
     ModelFile.checkFits(net.totalSize(), stateSize);
     this.trainer = new DistributedTrainer(jsc, new EngineSpec(spec, inputShape, optimizer, Normalization.SCALE_ONLY,
-        taskCpus), config);
+        taskCpus, freeze), config);
   }
 
   /** The network that sets the starting weights (freshly initialised; a caller may load others into it). */

@@ -394,6 +394,8 @@ class BadInputCliTest {
         "--out", never + ".csv"));
     cases.add(new Case(header, train(good, "--init", absurdFile.toString())));
     cases.add(new Case("--init-skip needs --init", train(good, "--init-skip", "fc1")));
+    cases.add(new Case("--freeze fc names no trainable tensor of this model", train(good, "--freeze", "fc")));
+    cases.add(new Case("freezes every trainable tensor: nothing would train", train(good, "--freeze", "fc1")));
     cases.add(new Case("--init-skip fc names no tensor of this model; its tensors are [fc1.weight",
         train(good, "--init", exported().toString(), "--init-skip", "fc")));
     cases.add(new Case("architecture 'flatten dense(10) relu dense(10)' on input 1x28x28", "predict", "--model",

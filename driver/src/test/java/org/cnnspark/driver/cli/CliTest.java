@@ -234,6 +234,20 @@ public class CliTest {
     assertEquals(0, h.code(), h.err());
     assertTrue(h.err().contains("--init-skip: fc2.weight, fc2.bias start freshly initialised"), h.err());
     assertEquals("fc2", readModel(headless).provenance().get("init_skip"));
+
+    // fine-tuning the head alone, on 3 workers: the frozen convolutions keep their bits
+    Path head = dir.resolve("head-only");
+    Run f = train(head, "--epochs", "1", "--init", st.toString(), "--freeze", "conv1,conv2", "--workers", "3",
+        "--weight-decay", "0.01");
+    assertEquals(0, f.code(), f.err());
+    Path headWeights = dir.resolve("head.safetensors");
+    assertEquals(0, run("export", "--model", head.toString(), "--out", headWeights.toString()).code());
+    Map<String, SafeTensors.Tensor> tuned = SafeTensors.read(headWeights);
+    for (String name : tensors.keySet()) {
+      boolean same = java.util.Arrays.equals(tensors.get(name).data(), tuned.get(name).data());
+      assertEquals(name.startsWith("conv"), same, name + (same ? " did not train" : " trained"));
+    }
+    assertEquals("conv1,conv2", readModel(head).provenance().get("freeze"));
   }
 
   @Test

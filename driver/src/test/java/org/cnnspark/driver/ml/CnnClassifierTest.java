@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.cnnspark.engine.Network;
+import org.cnnspark.engine.ModelSpec;
+import org.cnnspark.engine.Init;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,6 +154,21 @@ class CnnClassifierTest {
     assertEquals("1x28x28", first.modelFile().inputShape().toString());
     CnnClassificationModel otherSeed = classifier().setSeed(4).fit(train);
     assertFalse(java.util.Arrays.equals(first.modelFile().params(), otherSeed.modelFile().params()));
+  }
+
+  @Test
+  void frozenTensorsKeepTheirInitialBits() {
+    CnnClassificationModel m = classifier().setFreeze("conv1").fit(train);
+    Network initial = Network.create(ModelSpec.parse(ARCH), m.modelFile().inputShape(), Init.PYTORCH, 3);
+    float[] fitted = m.modelFile().params();
+    float[] start = initial.paramsArray();
+    for (org.cnnspark.engine.ParamView v : initial.views()) {
+      boolean same = Arrays.equals(Arrays.copyOfRange(start, v.offset(), v.offset() + v.size()),
+          Arrays.copyOfRange(fitted, v.offset(), v.offset() + v.size()));
+      assertEquals(v.name().startsWith("conv1."), same, v.name());
+    }
+    assertEquals("conv1", m.modelFile().provenance().get("freeze"));
+    assertThrows(IllegalArgumentException.class, () -> classifier().setFreeze("conv9").fit(train));
   }
 
   @Test

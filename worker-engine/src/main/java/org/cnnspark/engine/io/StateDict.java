@@ -86,10 +86,8 @@ public final class StateDict {
     return kept;
   }
 
-  /** Whether a tensor name lies under a prefix: the name itself, or a dotted descendant of it. */
-  static boolean under(String name, String prefix) {
-    String p = prefix.endsWith(".") ? prefix.substring(0, prefix.length() - 1) : prefix;
-    return name.equals(p) || name.startsWith(p + ".");
+  private static boolean under(String name, String prefix) {
+    return Network.under(name, prefix);
   }
 
   /**

@@ -41,6 +41,16 @@ public final class BatchNorm2d extends Layer {
    * Off for the extra replicas of a multi-threaded trainer: they share the parameter buffer, so
    * only the first shard's replica moves the running statistics (like DDP without SyncBatchNorm).
    */
+  /**
+   * Frozen (its tensors under --freeze): it runs as in eval mode even in training, with its
+   * running statistics, and keeps them, as PyTorch's frozen modules put in {@code .eval()}.
+   */
+  public void setFrozen(boolean on) {
+    frozen = on;
+  }
+
+  private boolean frozen;
+
   public void trackRunningStats(boolean on) {
     trackRunningStats = on;
   }
@@ -130,6 +140,7 @@ public final class BatchNorm2d extends Layer {
   @Override
   public FloatBuffer forward(FloatBuffer x, int n, boolean training) {
     this.x = x;
+    training &= !frozen;
     lastTraining = training;
     FloatBuffer y = outBuffer(n);
     int c = in.c();

@@ -48,19 +48,19 @@ public class Adam extends Optimizer {
   protected void decayWeights(float[] params, int n) {}
 
   @Override
-  public void step(FloatBuffer params, FloatBuffer grads) {
-    steps++;
+  protected void update(FloatBuffer params, FloatBuffer grads, int from, int to) {
+    long t = steps + 1;
     float b1 = (float) config.beta1();
     float b2 = (float) config.beta2();
     float a1 = (float) (1 - config.beta1());
     float a2 = (float) (1 - config.beta2());
     float wd = gradientDecay();
     float eps = (float) config.eps();
-    double bc1 = 1 - Math.pow(config.beta1(), steps);
-    float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(config.beta2(), steps));
+    double bc1 = 1 - Math.pow(config.beta1(), t);
+    float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(config.beta2(), t));
     float stepSize = (float) (lr() / bc1);
-    for (int off = 0; off < size; off += TILE) {
-      int n = Math.min(TILE, size - off);
+    for (int off = from; off < to; off += TILE) {
+      int n = Math.min(TILE, to - off);
       params.get(off, p, 0, n);
       decayWeights(p, n);
       grads.get(off, g, 0, n);

@@ -27,8 +27,37 @@ public abstract class Optimizer {
     this.lr = config.lr();
   }
 
-  /** One update of params[0, P) from grads[0, P). */
-  public abstract void step(FloatBuffer params, FloatBuffer grads);
+  /** Trainable ranges {start, end} the steps leave alone (frozen tensors), sorted; none by default. */
+  private int[][] frozen = new int[0][];
+
+  /**
+   * Frozen tensors: their parameters and state are never touched, not even by weight decay.
+   * Ranges {start, end} of [0, P), in any order.
+   */
+  public void freeze(java.util.List<int[]> ranges) {
+    frozen = ranges.stream().sorted(java.util.Comparator.comparingInt(r -> r[0])).toArray(int[][]::new);
+  }
+
+  /** One update of params[0, P) from grads[0, P), skipping frozen ranges. */
+  public final void step(FloatBuffer params, FloatBuffer grads) {
+    int from = 0;
+    for (int[] r : frozen) {
+      if (r[0] > from) {
+        update(params, grads, from, r[0]);
+      }
+      from = Math.max(from, r[1]);
+    }
+    if (from < size) {
+      update(params, grads, from, size);
+    }
+    steps++;
+  }
+
+  /**
+   * The update of params[from, to) from grads[from, to) (state at the same offsets), for step
+   * number {@link #steps()} + 1.
+   */
+  protected abstract void update(FloatBuffer params, FloatBuffer grads, int from, int to);
 
   public OptimizerConfig config() {
     return config;

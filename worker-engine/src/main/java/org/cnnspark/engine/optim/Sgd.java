@@ -37,13 +37,13 @@ public final class Sgd extends Optimizer {
   }
 
   @Override
-  public void step(FloatBuffer params, FloatBuffer grads) {
+  protected void update(FloatBuffer params, FloatBuffer grads, int from, int to) {
     float lr = (float) lr();
     float wd = (float) config.weightDecay();
     float mom = (float) config.momentum();
     boolean nesterov = config.nesterov();
-    for (int off = 0; off < size; off += TILE) {
-      int n = Math.min(TILE, size - off);
+    for (int off = from; off < to; off += TILE) {
+      int n = Math.min(TILE, to - off);
       params.get(off, p, 0, n);
       grads.get(off, g, 0, n);
       if (wd != 0f) {
@@ -70,6 +70,5 @@ public final class Sgd extends Optimizer {
       }
       params.put(off, p, 0, n);
     }
-    steps++;
   }
 }
