@@ -32,6 +32,7 @@ import org.cnnspark.driver.train.TrainState;
 import org.cnnspark.driver.train.TrainingDivergedException;
 import org.cnnspark.driver.train.TrainingRun;
 import org.cnnspark.engine.ModelSpec;
+import org.cnnspark.engine.Normalization;
 import org.cnnspark.engine.Network;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.io.ModelFile;
@@ -92,6 +93,11 @@ public final class TrainCommand implements Callable<Integer> {
       description = "With --init: keep the fresh initialisation of the tensors under these prefixes and ignore the file's"
           + " there, e.g. fc for a head with another class count (fc.weight, fc.bias).")
   List<String> initSkip;
+
+  @Option(names = "--normalize", paramLabel = "NORM",
+      description = "Pixel normalisation after / 255, kept in the model for evaluate and predict: none (default), imagenet"
+          + " (torchvision's constants), or mean=M1[,M2,...],std=S1[,S2,...], one per channel.")
+  String normalize;
 
   @Option(names = "--freeze", split = ",", paramLabel = "PREFIX",
       description = "Tensors that do not train, by name prefix (e.g. conv1,bn1,layer1): no update, no weight decay; their"
@@ -259,6 +265,7 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     // Every option is checked before Spark starts: a typo should not cost a Spark start-up.
     ModelSpec spec = ModelSpec.parse(arch);
+    Normalization normalization = normalize == null ? Normalization.SCALE_ONLY : Normalization.parse(normalize);
     OptimizerConfig optConfig = optimizerConfig();
     Settings settings;
     try {
@@ -305,7 +312,7 @@ public final class TrainCommand implements Callable<Integer> {
       LoadedData testData = null;
       try {
         TrainingRun run = new TrainingRun(s.jsc(), spec, train.shape(), optConfig, cfg, s.taskCpus(),
-            freeze == null ? List.of() : freeze);
+            freeze == null ? List.of() : freeze, normalization);
         int outputs = run.network().numClasses();
         if (dataArgs.skipBadRecords && train.classNames().isEmpty() && train.numClasses() > outputs) {
           // Labels past the outputs are bad records: load again with the class count fixed, so that they are
@@ -407,6 +414,9 @@ public final class TrainCommand implements Callable<Integer> {
     }
     if (freeze != null && !freeze.isEmpty()) {
       o.put("freeze", String.join(",", freeze));
+    }
+    if (normalize != null) {
+      o.put("normalize", Normalization.parse(normalize).text());
     }
     o.put("epochs", Integer.toString(epochs));
     o.put("batch-size", Integer.toString(batchSize));

@@ -35,6 +35,7 @@ import org.cnnspark.driver.train.TrainDefaults;
 import org.cnnspark.driver.train.TrainState;
 import org.cnnspark.driver.train.TrainingRun;
 import org.cnnspark.engine.ModelSpec;
+import org.cnnspark.engine.Normalization;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.optim.OptimizerConfig;
 import org.cnnspark.engine.optim.OptimizerType;
@@ -62,6 +63,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   private final Param<String> architecture;
   private final Param<String> inputShape;
   private final Param<String> freeze;
+  private final Param<String> normalize;
   private final IntParam epochs;
   private final IntParam batchSize;
   private final Param<String> optimizer;
@@ -100,6 +102,8 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
         "network: tutorial-cnn, a ResNet preset such as resnet18(classes=10), a spec string such as 'conv(32,3,pad=1) relu maxpool(2) flatten dense(10)', or JSON",
         new Validators.Architecture());
     inputShape = new Param<>(this, "inputShape", "input shape CxHxW; empty = from the data", new Validators.InputShape());
+    normalize = new Param<>(this, "normalize", "pixel normalisation after / 255, kept in the model: none, imagenet, or "
+        + "mean=M1[,M2,...],std=S1[,S2,...]", new Validators.Normalize());
     freeze = new Param<>(this, "freeze", "tensors that do not train, comma-separated name prefixes (e.g. conv1,bn1,layer1);"
         + " their batch norms run in eval mode; empty = every tensor trains");
     epochs = new IntParam(this, "epochs", "passes over the data (>= 1)", ParamValidators.gtEq(1));
@@ -149,7 +153,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
         + "]", ParamValidators.inRange(1, LearningRate.LARGEST_SCALE));
     // the train command's defaults (TrainDefaults); an estimator saved earlier keeps the defaults it was saved with
     LearningRate rate = TrainDefaults.learningRate();
-    List<ParamPair<?>> defaults = List.of(architecture.w("tutorial-cnn"), inputShape.w(""), freeze.w(""), epochs.w(5), batchSize.w(64),
+    List<ParamPair<?>> defaults = List.of(architecture.w("tutorial-cnn"), inputShape.w(""), freeze.w(""), normalize.w("none"), epochs.w(5), batchSize.w(64),
         optimizer.w("sgd"), nesterov.w(false), roundsPerEpoch.w(TrainDefaults.ROUNDS_PER_EPOCH), roundsSchedule.w(""),
         outer.w(TrainDefaults.OUTER), resetOptimizerState.w(false), shuffle.w(true), seed.w(1L),
         split.w(TrainDefaults.SPLIT), numWorkers.w(0), labelCol.w("label"), lrSchedule.w(rate.schedule().name()),
@@ -180,6 +184,10 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public Param<String> freeze() {
     return freeze;
+  }
+
+  public Param<String> normalize() {
+    return normalize;
   }
 
   public IntParam epochs() {
@@ -297,6 +305,10 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public String getFreeze() {
     return getOrDefault(freeze);
+  }
+
+  public String getNormalize() {
+    return getOrDefault(normalize);
   }
 
   public int getEpochs() {
@@ -425,6 +437,11 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public CnnClassifier setFreeze(String value) {
     set(freeze, value);
+    return this;
+  }
+
+  public CnnClassifier setNormalize(String value) {
+    set(normalize, value);
     return this;
   }
 
@@ -629,7 +646,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
       List<String> frozen = getFreeze().isBlank() ? List.of()
           : Arrays.stream(getFreeze().split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList();
       TrainingRun run = new TrainingRun(jsc, spec, data.shape(), opt, cfg, jsc.getConf().getInt("spark.task.cpus", 1),
-          frozen);
+          frozen, Normalization.parse(getNormalize()));
       if (!frozen.isEmpty()) {
         run.note("freeze", String.join(",", frozen));
       }

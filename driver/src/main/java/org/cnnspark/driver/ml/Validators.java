@@ -44,6 +44,16 @@ final class Validators {
     }
   }
 
+  /** A normalisation as --normalize takes it (none, imagenet, mean=...,std=...). */
+  static final class Normalize extends AbstractFunction1<String, Object> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object apply(String s) {
+      return parses(() -> org.cnnspark.engine.Normalization.parse(s));
+    }
+  }
+
   /** A registered optimizer name. */
   static final class Optimizer extends AbstractFunction1<String, Object> implements Serializable {
     private static final long serialVersionUID = 1L;

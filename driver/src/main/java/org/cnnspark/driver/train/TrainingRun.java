@@ -31,6 +31,7 @@ public final class TrainingRun {
   private final Shape inputShape;
   private final OptimizerConfig optimizer;
   private final Network net;
+  private final Normalization normalization;
   private final int stateSize;
   private final DistributedTrainer trainer;
   private final Map<String, String> notes = new TreeMap<>();
@@ -48,16 +49,20 @@ public final class TrainingRun {
    */
   public TrainingRun(JavaSparkContext jsc, ModelSpec spec, Shape inputShape, OptimizerConfig optimizer, TrainConfig config,
       int taskCpus) {
-    this(jsc, spec, inputShape, optimizer, config, taskCpus, List.of());
+    this(jsc, spec, inputShape, optimizer, config, taskCpus, List.of(), Normalization.SCALE_ONLY);
   }
 
   /**
    * @param freeze prefixes of the tensors that do not train (see Network.freeze); empty: all train
-   * @throws IllegalArgumentException also when a prefix names no trainable tensor, or they freeze all
+   * @param normalization the pixels' preprocessing, kept in the model for scoring
+   * @throws IllegalArgumentException also when a prefix names no trainable tensor, or they freeze
+   *     all, or the normalisation's channels are not the input's
    */
   public TrainingRun(JavaSparkContext jsc, ModelSpec spec, Shape inputShape, OptimizerConfig optimizer, TrainConfig config,
-      int taskCpus, List<String> freeze) {
+      int taskCpus, List<String> freeze, Normalization normalization) {
     config.learningRate().checkBase(optimizer.lr());
+    normalization.check(inputShape);
+    this.normalization = normalization;
     this.jsc = jsc;
     this.spec = spec;
     this.inputShape = inputShape;
@@ -66,7 +71,7 @@ public final class TrainingRun {
     net.freeze(freeze); // refuses prefixes that name nothing before Spark does any work
     this.stateSize = optimizer.stateFloatsPerParam() * net.trainableSize();
     ModelFile.checkFits(net.totalSize(), stateSize);
-    this.trainer = new DistributedTrainer(jsc, new EngineSpec(spec, inputShape, optimizer, Normalization.SCALE_ONLY,
+    this.trainer = new DistributedTrainer(jsc, new EngineSpec(spec, inputShape, optimizer, normalization,
         taskCpus, freeze), config);
   }
 
@@ -121,7 +126,7 @@ public final class TrainingRun {
 
   /** The model file of {@code state}: architecture, input shape, classes, provenance, weights and optimizer state. */
   public ModelFile model(TrainState state) {
-    return new ModelFile(spec, inputShape, Normalization.SCALE_ONLY, data.train().classNames(), provenance(), optimizer,
+    return new ModelFile(spec, inputShape, normalization, data.train().classNames(), provenance(), optimizer,
         state.steps(), state.params(), state.state());
   }
 

@@ -248,6 +248,14 @@ public class CliTest {
       assertEquals(name.startsWith("conv"), same, name + (same ? " did not train" : " trained"));
     }
     assertEquals("conv1,conv2", readModel(head).provenance().get("freeze"));
+
+    // a normalisation trains with the model and stays in it for scoring
+    Path normalised = dir.resolve("normalised");
+    Run nt = train(normalised, "--epochs", "1", "--normalize", "mean=0.286,std=0.353");
+    assertEquals(0, nt.code(), nt.err());
+    Run ni = run("inspect", "--model", normalised.toString());
+    assertTrue(ni.out().contains("normalisation: mean [0.286], std [0.353]"), ni.out());
+    assertEquals(0, run("evaluate", "--model", normalised.toString(), "--data", testImages.toString()).code());
   }
 
   @Test

@@ -172,6 +172,16 @@ class CnnClassifierTest {
   }
 
   @Test
+  void normalisationIsTrainedWithAndKeptInTheModel() {
+    CnnClassificationModel m = classifier().setEpochs(1).setNormalize("mean=0.286,std=0.353").fit(train);
+    assertArrayEquals(new float[] {0.286f}, m.modelFile().normalization().mean());
+    assertArrayEquals(new float[] {0.353f}, m.modelFile().normalization().std());
+    assertFalse(Arrays.equals(classifier().setEpochs(1).fit(train).modelFile().params(), m.modelFile().params()),
+        "the network saw normalised pixels");
+    assertThrows(IllegalArgumentException.class, () -> classifier().setNormalize("mean=1"));
+  }
+
+  @Test
   void saveAndLoadTheModelTheEstimatorAndThePipelineModel() throws IOException {
     List<Row> before = fitted.transform(test).select("id", "probability").collectAsList();
 
