@@ -128,12 +128,31 @@ public final class Trainer implements AutoCloseable {
    * (measured before the update, as a PyTorch loop's running loss).
    */
   public Stats trainBatch(byte[] pixels, int[] labels, int first, int n, long seed) {
+    byte[] images = pixels;
+    int from = first;
+    if (!augmentation.isNone()) { // into scratch: the caller's pixels may be the dataset itself
+      int size = net.inputShape().size();
+      augmented = augmented != null && augmented.length >= n * size ? augmented : new byte[n * size];
+      augmentation.apply(pixels, first, n, net.inputShape(), seed, augmented);
+      images = augmented;
+      from = 0;
+    }
+    byte[] in = images;
+    int start = from;
     return step(n, (shard, off, count) -> {
       FloatBuffer x = input(shard, count);
-      norm.apply(pixels, first + off, count, net.inputShape(), x);
+      norm.apply(in, start + off, count, net.inputShape(), x);
       return forwardBackward(shard, x, labels, first + off, count, n, seed);
     });
   }
+
+  /** Augments the images of the following byte-pixel training steps (not evaluation or prediction). */
+  public void setAugmentation(Augmentation augmentation) {
+    this.augmentation = augmentation;
+  }
+
+  private Augmentation augmentation = Augmentation.NONE;
+  private byte[] augmented;
 
   /** The same step on already-normalised inputs x (N, C, H, W). */
   public Stats trainBatch(FloatBuffer x, int[] labels, int n, long seed) {

@@ -30,7 +30,9 @@ import org.cnnspark.driver.train.TrainConfig;
 import org.cnnspark.driver.train.TrainDefaults;
 import org.cnnspark.driver.train.TrainState;
 import org.cnnspark.driver.train.TrainingDivergedException;
+import org.cnnspark.driver.train.EngineOptions;
 import org.cnnspark.driver.train.TrainingRun;
+import org.cnnspark.engine.Augmentation;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Normalization;
 import org.cnnspark.engine.Network;
@@ -98,6 +100,11 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Pixel normalisation after / 255, kept in the model for evaluate and predict: none (default), imagenet"
           + " (torchvision's constants), or mean=M1[,M2,...],std=S1[,S2,...], one per channel.")
   String normalize;
+
+  @Option(names = "--augment", paramLabel = "AUG",
+      description = "Augment the training images on the executors: none (default), or crop=PAD and/or flip, e.g."
+          + " crop=4,flip (torchvision's RandomCrop(padding=PAD) and RandomHorizontalFlip); seeded per step and image.")
+  String augment;
 
   @Option(names = "--freeze", split = ",", paramLabel = "PREFIX",
       description = "Tensors that do not train, by name prefix (e.g. conv1,bn1,layer1): no update, no weight decay; their"
@@ -266,6 +273,7 @@ public final class TrainCommand implements Callable<Integer> {
     // Every option is checked before Spark starts: a typo should not cost a Spark start-up.
     ModelSpec spec = ModelSpec.parse(arch);
     Normalization normalization = normalize == null ? Normalization.SCALE_ONLY : Normalization.parse(normalize);
+    Augmentation augmentation = augment == null ? Augmentation.NONE : Augmentation.parse(augment);
     OptimizerConfig optConfig = optimizerConfig();
     Settings settings;
     try {
@@ -312,7 +320,7 @@ public final class TrainCommand implements Callable<Integer> {
       LoadedData testData = null;
       try {
         TrainingRun run = new TrainingRun(s.jsc(), spec, train.shape(), optConfig, cfg, s.taskCpus(),
-            freeze == null ? List.of() : freeze, normalization);
+            new EngineOptions(freeze == null ? List.of() : freeze, normalization, augmentation));
         int outputs = run.network().numClasses();
         if (dataArgs.skipBadRecords && train.classNames().isEmpty() && train.numClasses() > outputs) {
           // Labels past the outputs are bad records: load again with the class count fixed, so that they are
@@ -343,9 +351,6 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (initSkip != null && !initSkip.isEmpty()) {
           run.note("init_skip", String.join(",", initSkip));
-        }
-        if (freeze != null && !freeze.isEmpty()) {
-          run.note("freeze", String.join(",", freeze));
         }
         long cached = cachedBytes(s, train);
         System.err.printf("cnn-spark: %,d training images %s in %d partitions%s%s (cached: %.1f MB, %.0f bytes per image);"
@@ -417,6 +422,9 @@ public final class TrainCommand implements Callable<Integer> {
     }
     if (normalize != null) {
       o.put("normalize", Normalization.parse(normalize).text());
+    }
+    if (augment != null) {
+      o.put("augment", Augmentation.parse(augment).text());
     }
     o.put("epochs", Integer.toString(epochs));
     o.put("batch-size", Integer.toString(batchSize));

@@ -33,7 +33,9 @@ import org.cnnspark.driver.train.OuterSgd;
 import org.cnnspark.driver.train.TrainConfig;
 import org.cnnspark.driver.train.TrainDefaults;
 import org.cnnspark.driver.train.TrainState;
+import org.cnnspark.driver.train.EngineOptions;
 import org.cnnspark.driver.train.TrainingRun;
+import org.cnnspark.engine.Augmentation;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Normalization;
 import org.cnnspark.engine.Shape;
@@ -64,6 +66,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   private final Param<String> inputShape;
   private final Param<String> freeze;
   private final Param<String> normalize;
+  private final Param<String> augment;
   private final IntParam epochs;
   private final IntParam batchSize;
   private final Param<String> optimizer;
@@ -104,6 +107,8 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     inputShape = new Param<>(this, "inputShape", "input shape CxHxW; empty = from the data", new Validators.InputShape());
     normalize = new Param<>(this, "normalize", "pixel normalisation after / 255, kept in the model: none, imagenet, or "
         + "mean=M1[,M2,...],std=S1[,S2,...]", new Validators.Normalize());
+    augment = new Param<>(this, "augment", "augmentation of the training images: none, or crop=PAD and/or flip",
+        new Validators.Augment());
     freeze = new Param<>(this, "freeze", "tensors that do not train, comma-separated name prefixes (e.g. conv1,bn1,layer1);"
         + " their batch norms run in eval mode; empty = every tensor trains");
     epochs = new IntParam(this, "epochs", "passes over the data (>= 1)", ParamValidators.gtEq(1));
@@ -153,7 +158,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
         + "]", ParamValidators.inRange(1, LearningRate.LARGEST_SCALE));
     // the train command's defaults (TrainDefaults); an estimator saved earlier keeps the defaults it was saved with
     LearningRate rate = TrainDefaults.learningRate();
-    List<ParamPair<?>> defaults = List.of(architecture.w("tutorial-cnn"), inputShape.w(""), freeze.w(""), normalize.w("none"), epochs.w(5), batchSize.w(64),
+    List<ParamPair<?>> defaults = List.of(architecture.w("tutorial-cnn"), inputShape.w(""), freeze.w(""), normalize.w("none"), augment.w("none"), epochs.w(5), batchSize.w(64),
         optimizer.w("sgd"), nesterov.w(false), roundsPerEpoch.w(TrainDefaults.ROUNDS_PER_EPOCH), roundsSchedule.w(""),
         outer.w(TrainDefaults.OUTER), resetOptimizerState.w(false), shuffle.w(true), seed.w(1L),
         split.w(TrainDefaults.SPLIT), numWorkers.w(0), labelCol.w("label"), lrSchedule.w(rate.schedule().name()),
@@ -188,6 +193,10 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public Param<String> normalize() {
     return normalize;
+  }
+
+  public Param<String> augment() {
+    return augment;
   }
 
   public IntParam epochs() {
@@ -309,6 +318,10 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public String getNormalize() {
     return getOrDefault(normalize);
+  }
+
+  public String getAugment() {
+    return getOrDefault(augment);
   }
 
   public int getEpochs() {
@@ -442,6 +455,11 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public CnnClassifier setNormalize(String value) {
     set(normalize, value);
+    return this;
+  }
+
+  public CnnClassifier setAugment(String value) {
+    set(augment, value);
     return this;
   }
 
@@ -646,10 +664,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
       List<String> frozen = getFreeze().isBlank() ? List.of()
           : Arrays.stream(getFreeze().split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList();
       TrainingRun run = new TrainingRun(jsc, spec, data.shape(), opt, cfg, jsc.getConf().getInt("spark.task.cpus", 1),
-          frozen, Normalization.parse(getNormalize()));
-      if (!frozen.isEmpty()) {
-        run.note("freeze", String.join(",", frozen));
-      }
+          new EngineOptions(frozen, Normalization.parse(getNormalize()), Augmentation.parse(getAugment())));
       run.checkClasses(data, "the training DataFrame");
       TrainState done = run.train(new TrainingRun.RunData(data, "DataFrame (Spark ML fit)", null, null), null, List.of(),
           List.of());

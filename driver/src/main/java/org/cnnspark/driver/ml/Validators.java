@@ -54,6 +54,16 @@ final class Validators {
     }
   }
 
+  /** An augmentation as --augment takes it (none, crop=PAD, flip). */
+  static final class Augment extends AbstractFunction1<String, Object> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object apply(String s) {
+      return parses(() -> org.cnnspark.engine.Augmentation.parse(s));
+    }
+  }
+
   /** A registered optimizer name. */
   static final class Optimizer extends AbstractFunction1<String, Object> implements Serializable {
     private static final long serialVersionUID = 1L;

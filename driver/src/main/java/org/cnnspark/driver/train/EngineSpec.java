@@ -2,6 +2,7 @@ package org.cnnspark.driver.train;
 
 import java.io.Serializable;
 import java.util.Arrays;
+import org.cnnspark.engine.Augmentation;
 import org.cnnspark.engine.Init;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Network;
@@ -31,13 +32,14 @@ public final class EngineSpec implements Serializable {
   private final int threads;
   /** Prefixes of the tensors that do not train, comma-separated; "" = none (see Network.freeze). */
   private final String freeze;
+  private final Augmentation augmentation;
 
   public EngineSpec(ModelSpec spec, Shape inputShape, OptimizerConfig opt, Normalization norm, int threads) {
-    this(spec, inputShape, opt, norm, threads, java.util.List.of());
+    this(spec, inputShape, opt, norm, threads, java.util.List.of(), Augmentation.NONE);
   }
 
   public EngineSpec(ModelSpec spec, Shape inputShape, OptimizerConfig opt, Normalization norm, int threads,
-      java.util.List<String> freeze) {
+      java.util.List<String> freeze, Augmentation augmentation) {
     if (threads < 1) {
       throw new IllegalArgumentException("engine threads per task must be >= 1, got " + threads);
     }
@@ -50,6 +52,7 @@ public final class EngineSpec implements Serializable {
     this.std = norm.std() == null ? null : norm.std().clone();
     this.threads = threads;
     this.freeze = String.join(",", freeze);
+    this.augmentation = augmentation;
   }
 
   /** The frozen prefixes (empty: everything trains). */
@@ -93,13 +96,15 @@ public final class EngineSpec implements Serializable {
   /** Equal keys build interchangeable engines. */
   public String key() {
     return architecture + '|' + inputShape() + '|' + optimizer + '|' + Arrays.toString(mean) + '|'
-        + Arrays.toString(std) + '|' + threads + '|' + freeze;
+        + Arrays.toString(std) + '|' + threads + '|' + freeze + '|' + augmentation.text();
   }
 
   /** A new engine; its parameters and optimizer state are to be set by the caller. */
   Trainer newTrainer() {
     Network net = Network.create(spec(), inputShape(), Init.PYTORCH, 0);
     net.freeze(freeze());
-    return new Trainer(net, optimizerConfig(), threads, normalization());
+    Trainer trainer = new Trainer(net, optimizerConfig(), threads, normalization());
+    trainer.setAugmentation(augmentation);
+    return trainer;
   }
 }

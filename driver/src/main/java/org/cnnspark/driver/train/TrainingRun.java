@@ -49,30 +49,35 @@ public final class TrainingRun {
    */
   public TrainingRun(JavaSparkContext jsc, ModelSpec spec, Shape inputShape, OptimizerConfig optimizer, TrainConfig config,
       int taskCpus) {
-    this(jsc, spec, inputShape, optimizer, config, taskCpus, List.of(), Normalization.SCALE_ONLY);
+    this(jsc, spec, inputShape, optimizer, config, taskCpus, EngineOptions.NONE);
   }
 
   /**
-   * @param freeze prefixes of the tensors that do not train (see Network.freeze); empty: all train
-   * @param normalization the pixels' preprocessing, kept in the model for scoring
-   * @throws IllegalArgumentException also when a prefix names no trainable tensor, or they freeze
-   *     all, or the normalisation's channels are not the input's
+   * @param options frozen tensors, normalisation, augmentation
+   * @throws IllegalArgumentException also when a frozen prefix names no trainable tensor, or they
+   *     freeze all, or the normalisation's channels are not the input's
    */
   public TrainingRun(JavaSparkContext jsc, ModelSpec spec, Shape inputShape, OptimizerConfig optimizer, TrainConfig config,
-      int taskCpus, List<String> freeze, Normalization normalization) {
+      int taskCpus, EngineOptions options) {
     config.learningRate().checkBase(optimizer.lr());
-    normalization.check(inputShape);
-    this.normalization = normalization;
+    options.normalization().check(inputShape);
+    this.normalization = options.normalization();
     this.jsc = jsc;
     this.spec = spec;
     this.inputShape = inputShape;
     this.optimizer = optimizer;
     this.net = Network.create(spec, inputShape, Init.PYTORCH, config.seed());
-    net.freeze(freeze); // refuses prefixes that name nothing before Spark does any work
+    net.freeze(options.freeze()); // refuses prefixes that name nothing before Spark does any work
     this.stateSize = optimizer.stateFloatsPerParam() * net.trainableSize();
     ModelFile.checkFits(net.totalSize(), stateSize);
     this.trainer = new DistributedTrainer(jsc, new EngineSpec(spec, inputShape, optimizer, normalization,
-        taskCpus, freeze), config);
+        taskCpus, options.freeze(), options.augmentation()), config);
+    if (!options.freeze().isEmpty()) {
+      note("freeze", String.join(",", options.freeze()));
+    }
+    if (!options.augmentation().isNone()) {
+      note("augment", options.augmentation().text());
+    }
   }
 
   /** The network that sets the starting weights (freshly initialised; a caller may load others into it). */

@@ -397,6 +397,7 @@ class BadInputCliTest {
     cases.add(new Case("--freeze fc names no trainable tensor of this model", train(good, "--freeze", "fc")));
     cases.add(new Case("normalisation has 3 channels but the input 1x28x28 has 1", train(good, "--normalize", "imagenet")));
     cases.add(new Case("--normalize 'mean=0.5': give none, imagenet, or mean=", train(good, "--normalize", "mean=0.5")));
+    cases.add(new Case("--augment 'rotate': unknown 'rotate'", train(good, "--augment", "rotate")));
     cases.add(new Case("freezes every trainable tensor: nothing would train", train(good, "--freeze", "fc1")));
     cases.add(new Case("--init-skip fc names no tensor of this model; its tensors are [fc1.weight",
         train(good, "--init", exported().toString(), "--init-skip", "fc")));

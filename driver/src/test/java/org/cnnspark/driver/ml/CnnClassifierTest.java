@@ -182,6 +182,16 @@ class CnnClassifierTest {
   }
 
   @Test
+  void augmentationChangesTrainingAndIsRecorded() {
+    CnnClassificationModel m = classifier().setEpochs(1).setAugment("crop=2,flip").fit(train);
+    assertEquals("crop=2,flip", m.modelFile().provenance().get("augment"));
+    assertFalse(Arrays.equals(classifier().setEpochs(1).fit(train).modelFile().params(), m.modelFile().params()));
+    assertArrayEquals(m.modelFile().params(), classifier().setEpochs(1).setAugment("crop=2,flip").fit(train)
+        .modelFile().params(), "seeded: the same bits twice");
+    assertThrows(IllegalArgumentException.class, () -> classifier().setAugment("rotate=5"));
+  }
+
+  @Test
   void saveAndLoadTheModelTheEstimatorAndThePipelineModel() throws IOException {
     List<Row> before = fitted.transform(test).select("id", "probability").collectAsList();
 

@@ -21,6 +21,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.cnnspark.driver.LocalSpark;
 import org.cnnspark.driver.data.ImageBlock;
+import org.cnnspark.engine.Augmentation;
 import org.cnnspark.engine.Init;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Network;
@@ -45,6 +46,8 @@ class DistributedTrainerTest {
 
   static SparkSession spark;
   static JavaSparkContext jsc;
+  /** The augmentation of distributed() and Alone (a test that sets it puts NONE back). */
+  static Augmentation augmentation = Augmentation.NONE;
   static LocalSpark.Subset data;
 
   @BeforeAll
@@ -66,7 +69,7 @@ class DistributedTrainerTest {
   }
 
   static TrainState distributed(OptimizerConfig opt, TrainConfig cfg, int workers, List<RoundMetrics> metrics) {
-    EngineSpec engine = new EngineSpec(SPEC, SHAPE, opt, Normalization.SCALE_ONLY, 1);
+    EngineSpec engine = new EngineSpec(SPEC, SHAPE, opt, Normalization.SCALE_ONLY, 1, List.of(), augmentation);
     JavaRDD<ImageBlock> blocks = LocalSpark.blocks(spark, data, workers);
     float[] p0 = initial(cfg.seed());
     int stateSize = opt.create(Network.create(SPEC, SHAPE, Init.PYTORCH, 0).trainableSize()).stateSize();
@@ -93,6 +96,7 @@ class DistributedTrainerTest {
       Network net = Network.create(SPEC, SHAPE, Init.PYTORCH, 0);
       net.setParams(params);
       trainer = new Trainer(net, opt, 1, Normalization.SCALE_ONLY);
+      trainer.setAugmentation(augmentation);
       this.from = from;
       this.to = to;
       this.partition = partition;
@@ -159,6 +163,19 @@ class DistributedTrainerTest {
   @Test
   void oneWorkerShuffledIsTheEngineAlone() {
     oneWorkerMatchesEngine(TrainConfig.absent().epochs(2).batchSize(32).seed(11), SGD);
+  }
+
+  @Test
+  void oneWorkerWithAugmentationIsTheEngineAloneWithIt() {
+    TrainConfig cfg = TrainConfig.absent().epochs(1).batchSize(32).seed(11);
+    float[] plain = distributed(SGD, cfg, 1, null).params();
+    augmentation = Augmentation.parse("crop=3,flip");
+    try {
+      oneWorkerMatchesEngine(cfg, SGD);
+      assertFalse(Arrays.equals(plain, distributed(SGD, cfg, 1, null).params()), "the augmentation changes the weights");
+    } finally {
+      augmentation = Augmentation.NONE;
+    }
   }
 
   @Test
