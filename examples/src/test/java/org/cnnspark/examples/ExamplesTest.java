@@ -1,5 +1,6 @@
 package org.cnnspark.examples;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -145,6 +146,43 @@ class ExamplesTest {
     // an image's top two logits tie to within float rounding; allow that one image, no more.
     assertEquals(Double.parseDouble(ours), Double.parseDouble(theirs), 0.1 + 1e-9,
         "PyTorch with our weights: " + theirs + "%, ours: " + ours + "%");
+  }
+
+  @Test
+  void torchvisionStateDictsConvertForInit() throws Exception {
+    Path python = Path.of("/usr/bin/python3");
+    assumeTrue(Files.isExecutable(python) && run(List.of(python.toString(), "-c", "import torchvision")).code() == 0,
+        "torchvision is not installed; install it with: apt-get install -y python3-torchvision");
+    Path pth = dir.resolve("resnet18.pth");
+    Path wrapped = dir.resolve("wrapped.pth");
+    // torchvision's resnet18 as torch.save writes it, and the same in a training checkpoint under nn.DataParallel
+    Run saved = run(List.of(python.toString(), "-c", "import torch, torchvision, json; torch.manual_seed(0);"
+        + " m = torchvision.models.resnet18(num_classes=10); sd = m.state_dict(); torch.save(sd, '" + pth + "');"
+        + " torch.save({'epoch': 3, 'state_dict': {'module.' + k: v for k, v in sd.items()}}, '" + wrapped + "');"
+        + " print(json.dumps(sd['fc.bias'].tolist()))"));
+    assertEquals(0, saved.code(), saved.out());
+    float[] bias = new float[10];
+    String[] values = saved.out().trim().replaceAll("[\\[\\]]", "").split(",");
+    for (int i = 0; i < 10; i++) {
+      bias[i] = Float.parseFloat(values[i].trim());
+    }
+    Path script = Path.of(System.getProperty("user.dir")).resolve("python/pth_to_safetensors.py");
+    for (List<String> args : List.of(List.of(pth.toString()), List.of(wrapped.toString(), "--strip-prefix", "module."))) {
+      Path out = dir.resolve("converted-" + args.size() + ".safetensors");
+      List<String> command = new java.util.ArrayList<>(List.of(python.toString(), script.toString(), args.get(0),
+          out.toString()));
+      command.addAll(args.subList(1, args.size()));
+      Run converted = run(command);
+      assertEquals(0, converted.code(), converted.out());
+      org.cnnspark.engine.Network net = org.cnnspark.engine.Network.create(
+          org.cnnspark.engine.ModelSpec.parse("resnet18(classes=10)"), org.cnnspark.engine.Shape.parse("3x32x32"),
+          org.cnnspark.engine.Init.PYTORCH, 1);
+      org.cnnspark.engine.io.StateDict.load(net, org.cnnspark.engine.io.SafeTensors.read(out), out.toString()); // strict
+      org.cnnspark.engine.ParamView fc = net.view("fc.bias");
+      assertArrayEquals(bias, org.cnnspark.engine.Buffers.toArray(net.params().slice(fc.offset(), 10), 10), 1e-7f);
+    }
+    Run refused = run(List.of(python.toString(), script.toString(), script.toString(), dir.resolve("x.safetensors").toString()));
+    assertTrue(refused.code() != 0 && refused.out().contains("does not load as plain tensors"), refused.out());
   }
 
   record Run(int code, String out) {}
