@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * and the CIFAR ResNets of He et al. 2016, {@code resnet20} and {@code resnet56} (3x3 stem, stages
  * of 16/32/64 channels; a 1x1 convolution and batch norm on the shortcut where a stage halves the
  * plane, the paper's option B). Each takes {@code (classes=N)}; without it the head has 1000
- * outputs for torchvision's and 10 for the CIFAR ones, as their papers have.
+ * outputs for torchvision's and 10 for the CIFAR ones, as their papers have (training takes the
+ * data's class count instead: see {@link #bareResNet}).
  */
 public final class Presets {
   private Presets() {}
@@ -32,6 +33,15 @@ public final class Presets {
   /** The names, for help texts. */
   public static final List<String> NAMES = List.of("tutorial-cnn", "resnet18", "resnet34", "resnet50", "resnet20",
       "resnet56");
+
+  /**
+   * The preset's name when {@code text} names a ResNet preset without {@code (classes=N)} (its head
+   * then follows the training data's class count), else null.
+   */
+  public static String bareResNet(String text) {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    return STAGES.containsKey(t) ? t : null;
+  }
 
   /** The spec a preset name stands for, or null when {@code text} names none. */
   static String expand(String text) {

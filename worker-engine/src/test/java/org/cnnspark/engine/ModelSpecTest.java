@@ -206,6 +206,9 @@ class ModelSpecTest {
     assertTrue(net.names().containsAll(List.of("layer3.2.bn2.running_var", "layer3.0.downsample.0.weight", "fc.weight")),
         net.names().toString());
     assertEquals(ModelSpec.parse("resnet20"), ModelSpec.parse(ModelSpec.parse("resnet20").toString()), "written out");
+    assertEquals("resnet50", Presets.bareResNet(" ResNet50 "), "a bare preset: training gives it the data's classes");
+    assertEquals(null, Presets.bareResNet("resnet50(classes=10)"));
+    assertEquals(null, Presets.bareResNet("tutorial-cnn"));
   }
 
   private static int size(String arch, String shape) {

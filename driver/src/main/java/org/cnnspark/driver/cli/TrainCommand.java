@@ -35,6 +35,7 @@ import org.cnnspark.driver.train.TrainingRun;
 import org.cnnspark.engine.Augmentation;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Normalization;
+import org.cnnspark.engine.Presets;
 import org.cnnspark.engine.Network;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.io.ModelFile;
@@ -318,6 +319,12 @@ public final class TrainCommand implements Callable<Integer> {
       LoadedData train = Datasets.load(s.spark(), dataArgs.options(dataArgs.data, dataArgs.labels, w, wanted)
           .withSplit(dataSplit, seed));
       LoadedData testData = null;
+      String bare = Presets.bareResNet(arch);
+      if (bare != null && train.numClasses() > 0) { // a bare preset's head follows the data, as torchvision's num_classes
+        spec = ModelSpec.parse(bare + "(classes=" + train.numClasses() + ")");
+        System.err.println("cnn-spark: --arch " + bare + " with " + train.numClasses() + " classes in the data: "
+            + bare + "(classes=" + train.numClasses() + ")");
+      }
       try {
         TrainingRun run = new TrainingRun(s.jsc(), spec, train.shape(), optConfig, cfg, s.taskCpus(),
             new EngineOptions(freeze == null ? List.of() : freeze, normalization, augmentation));

@@ -660,6 +660,10 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
       options = options.withInputShape(Shape.parse(getInputShape()), false);
     }
     LoadedData data = Datasets.fromDataFrame(dataset.toDF(), options);
+    String bare = org.cnnspark.engine.Presets.bareResNet(getArchitecture());
+    if (bare != null && data.numClasses() > 0) { // a bare preset's head follows the data's class count
+      spec = ModelSpec.parse(bare + "(classes=" + data.numClasses() + ")");
+    }
     try {
       List<String> frozen = getFreeze().isBlank() ? List.of()
           : Arrays.stream(getFreeze().split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList();

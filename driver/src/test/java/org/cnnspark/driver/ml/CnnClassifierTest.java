@@ -182,6 +182,14 @@ class CnnClassifierTest {
   }
 
   @Test
+  void aBarePresetTakesTheDatasClassCount() {
+    Dataset<Row> threeClasses = train.limit(96).withColumn("label", org.apache.spark.sql.functions.col("label").mod(3));
+    CnnClassificationModel m = classifier().setArchitecture("resnet20").setEpochs(1).fit(threeClasses);
+    assertEquals(3, m.numClasses());
+    assertTrue(m.modelFile().spec().toString().endsWith("dense(3,name=fc)"), m.modelFile().spec().toString());
+  }
+
+  @Test
   void augmentationChangesTrainingAndIsRecorded() {
     CnnClassificationModel m = classifier().setEpochs(1).setAugment("crop=2,flip").fit(train);
     assertEquals("crop=2,flip", m.modelFile().provenance().get("augment"));
