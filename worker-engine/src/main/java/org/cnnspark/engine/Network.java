@@ -204,18 +204,23 @@ public final class Network {
       }
     }
     List<String> copy = List.copyOf(prefixes);
-    firstTrainable = layers.size();
-    for (int i = layers.size() - 1; i >= 0; i--) {
+    int lowest = copy.isEmpty() ? 0 : layers.size();
+    for (int i = layers.size() - 1; i >= 0 && !copy.isEmpty(); i--) {
       String prefix = names[i];
-      boolean trains = prefix != null && views.stream().anyMatch(v -> v.trainable() && under(v.name(), prefix)
-          && copy.stream().noneMatch(p -> under(v.name(), p)));
-      if (trains) {
-        firstTrainable = i;
+      if (prefix != null && views.stream().anyMatch(v -> v.trainable() && under(v.name(), prefix)
+          && copy.stream().noneMatch(p -> under(v.name(), p)))) {
+        lowest = i;
       }
-      Layer l = layers.get(i);
-      if (l instanceof BatchNorm2d bn) {
+    }
+    if (lowest == layers.size()) { // checked before anything changes
+      throw new IllegalArgumentException("--freeze " + String.join(",", copy) + " freezes every trainable tensor:"
+          + " nothing would train");
+    }
+    for (int i = 0; i < layers.size(); i++) {
+      String prefix = names[i];
+      if (layers.get(i) instanceof BatchNorm2d bn) {
         bn.setFrozen(copy.stream().anyMatch(p -> under(prefix + ".weight", p)));
-      } else if (l instanceof Residual r) {
+      } else if (layers.get(i) instanceof Residual r) {
         for (int k = 0; k < r.sublayers().size(); k++) {
           if (r.sublayers().get(k) instanceof BatchNorm2d bn) {
             String name = prefix + "." + r.sublayerName(k) + ".weight";
@@ -224,13 +229,7 @@ public final class Network {
         }
       }
     }
-    if (!copy.isEmpty() && firstTrainable == layers.size()) {
-      throw new IllegalArgumentException("--freeze " + String.join(",", copy) + " freezes every trainable tensor:"
-          + " nothing would train");
-    }
-    if (copy.isEmpty()) {
-      firstTrainable = 0;
-    }
+    firstTrainable = lowest;
     frozen = copy;
   }
 

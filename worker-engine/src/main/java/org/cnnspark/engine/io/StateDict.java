@@ -45,7 +45,7 @@ public final class StateDict {
    */
   public static List<String> load(Network net, Map<String, SafeTensors.Tensor> tensors, String source, List<String> skip) {
     for (String prefix : skip) {
-      if (net.views().stream().noneMatch(v -> under(v.name(), prefix))) {
+      if (net.views().stream().noneMatch(v -> Network.under(v.name(), prefix))) {
         throw new IllegalArgumentException("--init-skip " + prefix + " names no tensor of this model; its tensors are "
             + net.names());
       }
@@ -53,14 +53,14 @@ public final class StateDict {
     List<String> kept = new ArrayList<>();
     Map<String, ParamView> expected = new LinkedHashMap<>();
     net.views().forEach(v -> {
-      if (skip.stream().anyMatch(p -> under(v.name(), p))) {
+      if (skip.stream().anyMatch(p -> Network.under(v.name(), p))) {
         kept.add(v.name());
       } else {
         expected.put(v.name(), v);
       }
     });
     tensors = new LinkedHashMap<>(tensors);
-    tensors.keySet().removeIf(k -> skip.stream().anyMatch(p -> under(k, p)));
+    tensors.keySet().removeIf(k -> skip.stream().anyMatch(p -> Network.under(k, p)));
     List<String> problems = new ArrayList<>();
     for (ParamView v : expected.values()) {
       SafeTensors.Tensor t = tensors.get(v.name());
@@ -86,9 +86,6 @@ public final class StateDict {
     return kept;
   }
 
-  private static boolean under(String name, String prefix) {
-    return Network.under(name, prefix);
-  }
 
   /**
    * A state_dict saved from a wrapper (nn.DataParallel's "module.", a Lightning "model.") has
