@@ -25,6 +25,8 @@ import org.cnnspark.driver.data.DataSplit;
 import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.data.LoadedData;
 import org.cnnspark.driver.kryo.KryoSettings;
+import org.cnnspark.driver.spark.HadoopFiles;
+import org.cnnspark.driver.train.EngineOptions;
 import org.cnnspark.driver.train.LearningRate;
 import org.cnnspark.driver.train.LrSchedules;
 import org.cnnspark.driver.train.OuterConfig;
@@ -33,12 +35,13 @@ import org.cnnspark.driver.train.OuterSgd;
 import org.cnnspark.driver.train.TrainConfig;
 import org.cnnspark.driver.train.TrainDefaults;
 import org.cnnspark.driver.train.TrainState;
-import org.cnnspark.driver.train.EngineOptions;
 import org.cnnspark.driver.train.TrainingRun;
 import org.cnnspark.engine.Augmentation;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Normalization;
 import org.cnnspark.engine.Shape;
+import org.cnnspark.engine.io.SafeTensors;
+import org.cnnspark.engine.io.StateDict;
 import org.cnnspark.engine.optim.OptimizerConfig;
 import org.cnnspark.engine.optim.OptimizerType;
 import org.cnnspark.engine.optim.Optimizers;
@@ -65,6 +68,8 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   private final Param<String> architecture;
   private final Param<String> inputShape;
   private final Param<String> freeze;
+  private final Param<String> init;
+  private final Param<String> initSkip;
   private final Param<String> normalize;
   private final Param<String> augment;
   private final IntParam epochs;
@@ -109,6 +114,10 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
         + "mean=M1[,M2,...],std=S1[,S2,...]", new Validators.Normalize());
     augment = new Param<>(this, "augment", "augmentation of the training images: none, or crop=PAD and/or flip",
         new Validators.Augment());
+    init = new Param<>(this, "init", "safetensors file of weights to start from (PyTorch names and layouts), any Hadoop "
+        + "path; empty = a fresh initialisation");
+    initSkip = new Param<>(this, "initSkip", "with init: tensors under these comma-separated name prefixes keep their fresh "
+        + "initialisation (e.g. fc for a head with another class count); empty = none");
     freeze = new Param<>(this, "freeze", "tensors that do not train, comma-separated name prefixes (e.g. conv1,bn1,layer1);"
         + " their batch norms run in eval mode; empty = every tensor trains");
     epochs = new IntParam(this, "epochs", "passes over the data (>= 1)", ParamValidators.gtEq(1));
@@ -158,7 +167,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
         + "]", ParamValidators.inRange(1, LearningRate.LARGEST_SCALE));
     // the train command's defaults (TrainDefaults); an estimator saved earlier keeps the defaults it was saved with
     LearningRate rate = TrainDefaults.learningRate();
-    List<ParamPair<?>> defaults = List.of(architecture.w("tutorial-cnn"), inputShape.w(""), freeze.w(""), normalize.w("none"), augment.w("none"), epochs.w(5), batchSize.w(64),
+    List<ParamPair<?>> defaults = List.of(architecture.w("tutorial-cnn"), inputShape.w(""), freeze.w(""), init.w(""), initSkip.w(""), normalize.w("none"), augment.w("none"), epochs.w(5), batchSize.w(64),
         optimizer.w("sgd"), nesterov.w(false), roundsPerEpoch.w(TrainDefaults.ROUNDS_PER_EPOCH), roundsSchedule.w(""),
         outer.w(TrainDefaults.OUTER), resetOptimizerState.w(false), shuffle.w(true), seed.w(1L),
         split.w(TrainDefaults.SPLIT), numWorkers.w(0), labelCol.w("label"), lrSchedule.w(rate.schedule().name()),
@@ -189,6 +198,14 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public Param<String> freeze() {
     return freeze;
+  }
+
+  public Param<String> init() {
+    return init;
+  }
+
+  public Param<String> initSkip() {
+    return initSkip;
   }
 
   public Param<String> normalize() {
@@ -314,6 +331,14 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public String getFreeze() {
     return getOrDefault(freeze);
+  }
+
+  public String getInit() {
+    return getOrDefault(init);
+  }
+
+  public String getInitSkip() {
+    return getOrDefault(initSkip);
   }
 
   public String getNormalize() {
@@ -450,6 +475,16 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public CnnClassifier setFreeze(String value) {
     set(freeze, value);
+    return this;
+  }
+
+  public CnnClassifier setInit(String value) {
+    set(init, value);
+    return this;
+  }
+
+  public CnnClassifier setInitSkip(String value) {
+    set(initSkip, value);
     return this;
   }
 
@@ -645,6 +680,11 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
         .learningRate(learningRate()).outer(new OuterConfig(getOuter(), getOuterLr(), getOuterMomentum(), getOuterNesterov()));
   }
 
+  /** A comma-separated list of name prefixes; blank = none. */
+  private static List<String> prefixes(String text) {
+    return Arrays.stream(text.split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList();
+  }
+
   @Override
   public CnnClassificationModel fit(Dataset<?> dataset) {
     transformSchema(dataset.schema());
@@ -665,10 +705,23 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
       spec = ModelSpec.parse(bare + "(classes=" + data.numClasses() + ")");
     }
     try {
-      List<String> frozen = getFreeze().isBlank() ? List.of()
-          : Arrays.stream(getFreeze().split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList();
+      List<String> skip = prefixes(getInitSkip());
+      if (!skip.isEmpty() && getInit().isBlank()) {
+        throw new IllegalArgumentException("initSkip needs init: it names tensors of the init file to leave out");
+      }
       TrainingRun run = new TrainingRun(jsc, spec, data.shape(), opt, cfg, jsc.getConf().getInt("spark.task.cpus", 1),
-          new EngineOptions(frozen, Normalization.parse(getNormalize()), Augmentation.parse(getAugment())));
+          new EngineOptions(prefixes(getFreeze()), Normalization.parse(getNormalize()), Augmentation.parse(getAugment())));
+      if (!getInit().isBlank()) {
+        try (java.io.InputStream in = HadoopFiles.open(getInit(), jsc.hadoopConfiguration(), "init")) {
+          StateDict.load(run.network(), SafeTensors.read(in, getInit()), getInit(), skip);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException("cannot read the init weights " + getInit() + ": " + e.getMessage(), e);
+        }
+        run.note("init", getInit());
+        if (!skip.isEmpty()) {
+          run.note("init_skip", String.join(",", skip));
+        }
+      }
       run.checkClasses(data, "the training DataFrame");
       TrainState done = run.train(new TrainingRun.RunData(data, "DataFrame (Spark ML fit)", null, null), null, List.of(),
           List.of());

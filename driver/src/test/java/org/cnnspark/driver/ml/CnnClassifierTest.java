@@ -182,6 +182,27 @@ class CnnClassifierTest {
   }
 
   @Test
+  void initWeightsWithASkippedHeadAndFrozenFeatures() throws IOException {
+    // the fitted model's weights as a safetensors file, as `export` writes them
+    CnnClassificationModel base = model(fitted);
+    Network net = Network.create(ModelSpec.parse(ARCH), base.modelFile().inputShape(), Init.PYTORCH, 0);
+    net.setParams(base.modelFile().params());
+    java.nio.file.Path file = dir.resolve("base.safetensors");
+    org.cnnspark.engine.io.SafeTensors.write(file, org.cnnspark.engine.io.StateDict.export(net), java.util.Map.of());
+    CnnClassificationModel tuned = classifier().setEpochs(1).setInit(file.toString()).setInitSkip("fc2")
+        .setFreeze("conv1,conv2,fc1").fit(train);
+    float[] after = tuned.modelFile().params();
+    for (org.cnnspark.engine.ParamView v : net.views()) {
+      boolean same = Arrays.equals(Arrays.copyOfRange(base.modelFile().params(), v.offset(), v.offset() + v.size()),
+          Arrays.copyOfRange(after, v.offset(), v.offset() + v.size()));
+      assertEquals(!v.name().startsWith("fc2."), same, v.name() + ": loaded and frozen, or fresh and trained");
+    }
+    assertEquals(file.toString(), tuned.modelFile().provenance().get("init"));
+    assertEquals("fc2", tuned.modelFile().provenance().get("init_skip"));
+    assertThrows(IllegalArgumentException.class, () -> classifier().setInitSkip("fc2").fit(train), "initSkip needs init");
+  }
+
+  @Test
   void aBarePresetTakesTheDatasClassCount() {
     Dataset<Row> threeClasses = train.limit(96).withColumn("label", org.apache.spark.sql.functions.col("label").mod(3));
     CnnClassificationModel m = classifier().setArchitecture("resnet20").setEpochs(1).fit(threeClasses);
