@@ -19,6 +19,8 @@ public final class Main implements Callable<Integer> {
 
   /** Exit code for bad input: options, files, records. */
   public static final int BAD_INPUT = 2;
+  /** The driver or an executor ran out of memory (one paragraph says which and what to set). */
+  public static final int OUT_OF_MEMORY = 3;
 
   /** Options every command takes. */
   public static final class Common {
@@ -33,6 +35,12 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    if (!java.util.Arrays.asList(args).contains("--verbose")) {
+      // Spark's helper threads interrupted while a failed run stops (a task-result getter, say) would
+      // print their traces below the CLI's own paragraph; one line each says enough.
+      Thread.setDefaultUncaughtExceptionHandler((t, e) -> System.err.println("cnn-spark: thread " + t.getName()
+          + " ended with " + e));
+    }
     System.exit(run(args));
   }
 
@@ -45,6 +53,14 @@ public final class Main implements Callable<Integer> {
     boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();
+      String memory = OutOfMemory.paragraph(ex);
+      if (memory != null) {
+        err.println("error: " + memory);
+        if (verbose) {
+          ex.printStackTrace(err);
+        }
+        return OUT_OF_MEMORY;
+      }
       if (ex instanceof IllegalArgumentException || ex instanceof java.io.UncheckedIOException
           || ex instanceof java.io.IOException) {
         err.println("error: " + ex.getMessage());
@@ -59,7 +75,12 @@ public final class Main implements Callable<Integer> {
       ex.printStackTrace(err);
       return 1;
     });
-    return cl.execute(args);
+    try {
+      return cl.execute(args);
+    } catch (OutOfMemoryError e) { // on this thread: picocli hands its handler Exceptions only
+      cl.getErr().println("error: " + OutOfMemory.paragraph(e));
+      return OUT_OF_MEMORY;
+    }
   }
 
   /** Version from the jar manifest (or "dev" when run from classes). */

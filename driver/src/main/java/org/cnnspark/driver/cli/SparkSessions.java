@@ -65,6 +65,11 @@ final class SparkSessions {
     KryoSettings.apply(conf);
     if (conf.get("spark.master").startsWith("local")) {
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1").setIfMissing("spark.driver.host", "127.0.0.1");
+      if (!conf.get("spark.master").startsWith("local-cluster")) {
+        // Tasks share this JVM: an OutOfMemoryError in one must fail the job (the CLI then says what to
+        // set), not end the JVM with exit code 52 and a stack trace from Spark's uncaught-error handler.
+        conf.setIfMissing("spark.executor.killOnFatalError.depth", "0");
+      }
     }
     KryoSettings.check(conf);
     try {

@@ -1,10 +1,13 @@
 package org.cnnspark.driver.train;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -20,11 +23,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Synchronous data-parallel training over cached image blocks. Each round: broadcast the flat
  * parameters and optimizer state; every partition trains its share of the round
- * ({@link RoundTask}); the per-partition results come back by partition index and are summed in
- * that order ({@link ParamSum}), then averaged weighted by example count; the next round starts
- * from the average, or from an outer step on it ({@link OuterSgd}, whose momentum buffer the
- * driver keeps in the {@link TrainState}). The data's partitions are the workers: W partitions train in parallel as far
- * as the cluster has task slots.
+ * ({@link RoundTask}); the per-partition results are summed in partition order, weighted by
+ * example count, and averaged: on the driver ({@link ParamSum}), or in shards on the executors
+ * through Spark's shuffle ({@link ShardReduce}) when they are large ({@link ReduceMode}), with the
+ * same bits; the next round starts from the average, or from an outer step on it ({@link
+ * OuterSgd}, whose momentum buffer the driver keeps in the {@link TrainState}). The data's
+ * partitions are the workers: W partitions train in parallel as far as the cluster has task slots.
  *
  * <p>Call order: construct, then {@link #run} (any number of times, e.g. to continue from a saved
  * {@link TrainState}) and {@link #evaluate}. Not thread-safe.
@@ -37,17 +41,26 @@ public final class DistributedTrainer {
   private final JavaSparkContext jsc;
   private final EngineSpec engine;
   private final TrainConfig config;
+  private final ReduceMode reduce;
   private final Set<String> executorKernels = new TreeSet<>();
 
+  /** Reduces as the Spark setting {@value ReduceMode#CONF} says (default auto). */
   public DistributedTrainer(JavaSparkContext jsc, EngineSpec engine, TrainConfig config) {
+    this(jsc, engine, config, ReduceMode.parse(jsc.getConf().get(ReduceMode.CONF, "auto"), ReduceMode.CONF));
+  }
+
+  /** @param reduce where the round's results are summed; the bits are the same either way */
+  public DistributedTrainer(JavaSparkContext jsc, EngineSpec engine, TrainConfig config, ReduceMode reduce) {
     this.jsc = jsc;
     this.engine = engine;
     this.config = config;
+    this.reduce = reduce;
   }
 
   /** Classes that Kryo must know (spark.kryo.registrationRequired=true) to train and score. */
   public static List<Class<?>> kryoClasses() {
-    return List.of(PartitionResult.class, PartitionResult[].class, float[].class, float[][].class);
+    return List.of(PartitionResult.class, PartitionResult[].class, float[].class, float[][].class, RoundSummary.class,
+        RoundSummary[].class, RoundPiece.class, ReducedShard.class, ReducedShard[].class);
   }
 
   /**
@@ -97,12 +110,18 @@ public final class DistributedTrainer {
    * @param test scored after each epoch (or each round, see {@link TrainConfig#evalEveryRound()}); may be null
    */
   public TrainState run(JavaRDD<ImageBlock> train, JavaRDD<ImageBlock> test, TrainState from, RoundListener listener) {
-    checkResultSize(jsc.getConf(), train.getNumPartitions(), from.params().length + (long) from.state().length);
     int workers = train.getNumPartitions();
+    long resultFloats = from.params().length + (long) from.state().length;
+    boolean sharded = reduce.sharded(workers, 4 * resultFloats);
     double base = engine.optimizerConfig().lr();
     OuterSgd outer = config.outer().settings(workers);
     int trainable = outer.isAverage() ? 0 : engine.trainableSize();
     TrainState state = withOuterState(from, outer.stateSize(trainable));
+    checkResultSize(jsc.getConf(), sharded ? 1 : workers, resultFloats + (sharded ? state.outer().length : 0));
+    MemoryCheck.check(jsc.getConf(), from.params().length, from.state().length, state.outer().length, workers, sharded,
+        maxShardFloats());
+    LOG.info("{} workers, {} bytes of parameters and optimizer state each: results {}", workers, 4 * resultFloats,
+        sharded ? "summed on the executors through Spark's shuffle" : "summed on the driver");
     long epochExamples = 0;
     while (state.epoch() < config.epochs()) {
       int epoch = state.epoch();
@@ -110,22 +129,13 @@ public final class DistributedTrainer {
       int k = config.roundsInEpoch(epoch);
       long start = System.nanoTime();
       TrainState before = state;
-      RoundOutcome out = named(roundName(epoch, round, k) + ": train", () -> round(train, before, workers));
+      RoundOutcome out = sharded ? shuffleRound(train, before, workers, outer, trainable, roundName(epoch, round, k))
+          : named(roundName(epoch, round, k) + ": train", () -> collectRound(train, before, workers, outer, trainable));
       double seconds = (System.nanoTime() - start) / 1e9;
-      ParamSum sum = out.sum;
       int nextRound = round + 1 == k ? 0 : round + 1;
       int nextEpoch = round + 1 == k ? epoch + 1 : epoch;
-      long steps = config.resetOptimizerState() ? sum.maxSteps() : state.steps() + sum.maxSteps();
-      float[] params;
-      float[] outerState = state.outer();
-      if (outer.isAverage() || sum.count() == 0) { // today's rounds, bit for bit
-        params = sum.averageParams(state.params());
-      } else {
-        OuterSgd.Step step = outer.step(state.params(), sum, state.outer(), trainable);
-        params = step.params();
-        outerState = step.buffer();
-      }
-      TrainState next = new TrainState(nextEpoch, nextRound, params, sum.averageState(state.state()), steps, outerState);
+      long steps = config.resetOptimizerState() ? out.maxSteps : state.steps() + out.maxSteps;
+      TrainState next = new TrainState(nextEpoch, nextRound, out.params, out.state, steps, out.outer);
       double testLoss = Double.NaN;
       double testAcc = Double.NaN;
       long testN = 0;
@@ -138,19 +148,19 @@ public final class DistributedTrainer {
         testAcc = e.accuracy();
         testN = e.count();
       }
-      RoundMetrics m = new RoundMetrics(epoch + 1, round + 1, k, sum.count(),
-          sum.count() == 0 ? Double.NaN : sum.lossSum() / sum.count(),
-          sum.count() == 0 ? Double.NaN : (double) sum.correct() / sum.count(), testLoss, testAcc, testN, seconds,
+      RoundMetrics m = new RoundMetrics(epoch + 1, round + 1, k, out.count,
+          out.count == 0 ? Double.NaN : out.lossSum / out.count,
+          out.count == 0 ? Double.NaN : (double) out.correct / out.count, testLoss, testAcc, testN, seconds,
           out.taskSeconds, evalSeconds, config.lr(base, epoch + (double) round / k, workers));
       state = next;
-      epochExamples = round == 0 ? sum.count() : epochExamples + sum.count();
+      epochExamples = round == 0 ? out.count : epochExamples + out.count;
       // A round in which no partition had a minibatch (more rounds than minibatches: small data)
       // changed nothing: no progress line, metrics or checkpoint for it. The epoch's last round
       // always has one when the epoch has any, and is reported either way.
-      if (sum.count() == 0 && nextRound == 0 && epochExamples == 0) {
+      if (out.count == 0 && nextRound == 0 && epochExamples == 0) {
         LOG.warn("epoch {}: no partition had training examples", epoch + 1);
       }
-      if (listener != null && (sum.count() > 0 || nextRound == 0)) {
+      if (listener != null && (out.count > 0 || nextRound == 0)) {
         listener.onRound(m, state);
       }
     }
@@ -172,7 +182,9 @@ public final class DistributedTrainer {
         + "rule needs " + size + ": it is not from this run's architecture and outer options");
   }
 
-  private record RoundOutcome(ParamSum sum, double taskSeconds) {}
+  /** A round's totals and the state it leads to (the previous state's values when it had no examples). */
+  private record RoundOutcome(long count, double lossSum, long correct, long maxSteps, float[] params, float[] state,
+      float[] outer, double taskSeconds) {}
 
   /** "cnn-spark epoch 3 round 2/4" (1-based), the name of the round's jobs in Spark's UI. */
   static String roundName(int epoch, int round, int rounds) {
@@ -195,29 +207,46 @@ public final class DistributedTrainer {
     }
   }
 
-  private RoundOutcome round(JavaRDD<ImageBlock> train, TrainState state, int workers) {
+  private long maxShardFloats() {
+    return jsc.getConf().getLong(ShardLayout.MAX_FLOATS_CONF, ShardLayout.MAX_FLOATS);
+  }
+
+  /** A new task each round: a stage's accumulators in Spark's UI show that round's totals. */
+  private RoundTask task(TrainState state, int workers, Broadcast<float[]> params, Broadcast<float[]> optState) {
+    return new RoundTask(engine, config, params, optState, state.steps(), state.epoch(), state.round(), workers,
+        jsc.sc().longAccumulator("cnn-spark examples"), jsc.sc().doubleAccumulator("cnn-spark loss sum"),
+        jsc.sc().longAccumulator("cnn-spark correct"));
+  }
+
+  /** Every partition's result comes to the driver, which sums them ({@link ParamSum}). */
+  private RoundOutcome collectRound(JavaRDD<ImageBlock> train, TrainState state, int workers, OuterSgd outer,
+      int trainable) {
     Broadcast<float[]> params = jsc.broadcast(state.params());
     Broadcast<float[]> optState = config.resetOptimizerState() ? null : jsc.broadcast(state.state());
     try {
-      // new ones each round, so a stage's page in Spark's UI shows that round's totals
-      RoundTask task = new RoundTask(engine, config, params, optState, state.steps(), state.epoch(), state.round(),
-          workers, jsc.sc().longAccumulator("cnn-spark examples"), jsc.sc().doubleAccumulator("cnn-spark loss sum"),
-          jsc.sc().longAccumulator("cnn-spark correct"));
-      List<PartitionResult> results = SparkErrors.collect(train.mapPartitionsWithIndex(task, true));
+      List<PartitionResult> results = SparkErrors.collect(train.mapPartitionsWithIndex(
+          task(state, workers, params, optState), true));
       ParamSum sum = new ParamSum(state.params().length, state.state().length);
-      double taskSeconds = 0;
+      List<RoundSummary> summaries = new ArrayList<>();
       // collect() returns partition 0's result first, whatever order the tasks finished in
       for (PartitionResult r : results) {
-        if (r.count() > 0) {
-          checkFinite(state, r);
-        }
-        if (r.kernels() != null) {
-          executorKernels.add(r.kernels());
-        }
-        taskSeconds = Math.max(taskSeconds, r.seconds());
+        summaries.add(new RoundSummary(r));
+      }
+      checkSummaries(state, summaries);
+      for (PartitionResult r : results) {
         sum.add(r);
       }
-      return new RoundOutcome(sum, taskSeconds);
+      float[] next;
+      float[] outerState = state.outer();
+      if (outer.isAverage() || sum.count() == 0) { // today's rounds, bit for bit
+        next = sum.averageParams(state.params());
+      } else {
+        OuterSgd.Step step = outer.step(state.params(), sum, state.outer(), trainable);
+        next = step.params();
+        outerState = step.buffer();
+      }
+      return new RoundOutcome(sum.count(), sum.lossSum(), sum.correct(), sum.maxSteps(), next,
+          sum.averageState(state.state()), outerState, taskSeconds(summaries));
     } finally {
       params.destroy();
       if (optState != null) {
@@ -227,36 +256,103 @@ public final class DistributedTrainer {
   }
 
   /**
+   * The partitions' results go through Spark's shuffle in {@link ShardLayout} pieces, one reduce
+   * task per shard ({@link ShardReduce}); the driver receives the new vector once and every
+   * partition's summary. One job of two stages, named "...: train" and "...: reduce" in the UI.
+   */
+  private RoundOutcome shuffleRound(JavaRDD<ImageBlock> train, TrainState state, int workers, OuterSgd outer,
+      int trainable, String name) {
+    int p = state.params().length;
+    ShardLayout layout = ShardLayout.of(p, state.state().length, workers, maxShardFloats());
+    Broadcast<float[]> params = jsc.broadcast(state.params());
+    Broadcast<float[]> optState = config.resetOptimizerState() ? null : jsc.broadcast(state.state());
+    Broadcast<float[]> outerBuffer = state.outer().length == 0 ? null : jsc.broadcast(state.outer());
+    try {
+      JavaPairRDD<Integer, RoundPiece> pieces = named(name + ": train", () -> train.mapPartitionsWithIndex(
+          task(state, workers, params, optState), true).flatMapToPair(new ShardSplit(layout)));
+      ShardReduce reduce = new ShardReduce(layout, workers, params, outerBuffer, outer, trainable);
+      List<ReducedShard> shards = named(name + ": reduce", () -> SparkErrors.collect(
+          pieces.partitionBy(new HashPartitioner(layout.shards())).mapPartitionsWithIndex(reduce, true)));
+      List<RoundSummary> summaries = List.of(shards.get(0).summaries());
+      checkSummaries(state, summaries);
+      long count = 0;
+      double lossSum = 0;
+      long correct = 0;
+      long maxSteps = 0;
+      for (RoundSummary s : summaries) { // partition order, as ParamSum adds them
+        if (s.count() > 0) {
+          count += s.count();
+          lossSum += s.lossSum();
+          correct += s.correct();
+          maxSteps = Math.max(maxSteps, s.steps());
+        }
+      }
+      if (count == 0) {
+        return new RoundOutcome(0, 0, 0, 0, state.params().clone(), state.state().clone(), state.outer(),
+            taskSeconds(summaries));
+      }
+      float[] next = new float[p];
+      float[] nextState = new float[state.state().length];
+      float[] nextOuter = outer.isAverage() ? state.outer() : new float[state.outer().length];
+      for (ReducedShard s : shards) { // collect() returns them in shard order
+        int from = layout.from(s.shard());
+        float[] v = s.values();
+        int inParams = Math.max(0, Math.min(v.length, p - from));
+        if (inParams > 0) {
+          System.arraycopy(v, 0, next, from, inParams);
+        }
+        if (inParams < v.length) {
+          System.arraycopy(v, inParams, nextState, Math.max(0, from - p), v.length - inParams);
+        }
+        if (s.outer().length > 0) {
+          System.arraycopy(s.outer(), 0, nextOuter, from, s.outer().length);
+        }
+      }
+      return new RoundOutcome(count, lossSum, correct, maxSteps, next, nextState, nextOuter, taskSeconds(summaries));
+    } finally {
+      params.destroy();
+      if (optState != null) {
+        optState.destroy();
+      }
+      if (outerBuffer != null) {
+        outerBuffer.destroy();
+      }
+    }
+  }
+
+  private double taskSeconds(List<RoundSummary> summaries) {
+    double seconds = 0;
+    for (RoundSummary s : summaries) {
+      if (s.kernels() != null) {
+        executorKernels.add(s.kernels());
+      }
+      seconds = Math.max(seconds, s.seconds());
+    }
+    return seconds;
+  }
+
+  /**
    * A partition whose loss, parameters or optimizer state hold NaN or Inf would poison the average
    * (and every round after it), so the run stops before averaging, naming where it happened. The
    * average of finite floats is finite (a weighted mean stays within their range), so checking the
    * partitions covers the averaged parameters too.
    */
-  private void checkFinite(TrainState state, PartitionResult r) {
-    String what = null;
-    if (!Double.isFinite(r.lossSum())) {
-      what = "the loss of partition " + r.partition() + " is " + r.lossSum();
-    } else if (firstNonFinite(r.params()) >= 0) {
-      int i = firstNonFinite(r.params());
-      what = "parameter " + paramName(i) + " of partition " + r.partition() + " is " + r.params()[i];
-    } else if (firstNonFinite(r.state()) >= 0) {
-      int i = firstNonFinite(r.state());
-      what = "optimizer state value " + i + " of partition " + r.partition() + " is " + r.state()[i];
-    }
-    if (what != null) {
-      throw new TrainingDivergedException("training diverged in epoch " + (state.epoch() + 1) + ", round "
-          + (state.round() + 1) + ": " + what + "; the parameters of the previous round are kept. Lower the "
-          + "learning rate (--lr) or check the data for broken records");
-    }
-  }
-
-  private static int firstNonFinite(float[] values) {
-    for (int i = 0; i < values.length; i++) {
-      if (!Float.isFinite(values[i])) {
-        return i;
+  private void checkSummaries(TrainState state, List<RoundSummary> summaries) {
+    for (RoundSummary r : summaries) {
+      String what = switch (r.badKind()) {
+        case RoundSummary.LOSS -> "the loss of partition " + r.partition() + " is " + r.lossSum();
+        case RoundSummary.PARAM -> "parameter " + paramName(r.badIndex()) + " of partition " + r.partition() + " is "
+            + (float) r.badValue();
+        case RoundSummary.STATE -> "optimizer state value " + r.badIndex() + " of partition " + r.partition() + " is "
+            + (float) r.badValue();
+        default -> null;
+      };
+      if (what != null) {
+        throw new TrainingDivergedException("training diverged in epoch " + (state.epoch() + 1) + ", round "
+            + (state.round() + 1) + ": " + what + "; the parameters of the previous round are kept. Lower the "
+            + "learning rate (--lr) or check the data for broken records");
       }
     }
-    return -1;
   }
 
   /** "fc1.weight[17]" for flat index i (only on the error path: it builds a network). */

@@ -1,5 +1,7 @@
 package org.cnnspark.driver.train;
 
+import java.util.function.IntToDoubleFunction;
+
 /**
  * The outer update of a round: torch.optim.SGD with dampening 0 applied on the driver to the
  * pseudo-gradient d = x - a, where x is the parameters the round started from and a the workers'
@@ -18,7 +20,7 @@ package org.cnnspark.driver.train;
  * @param momentum in [0, 1)
  * @param nesterov Nesterov momentum; no effect at momentum 0
  */
-public record OuterSgd(double lr, double momentum, boolean nesterov) {
+public record OuterSgd(double lr, double momentum, boolean nesterov) implements java.io.Serializable {
   /** Outer learning rates above this extrapolate the workers' change beyond any published use: refused as a typo. */
   public static final double MAX_LR = 10;
 
@@ -58,20 +60,31 @@ public record OuterSgd(double lr, double momentum, boolean nesterov) {
     }
     float[] params = new float[start.length];
     float[] next = new float[buffer.length];
-    for (int i = 0; i < trainable; i++) {
-      double d = start[i] - sum.meanParam(i); // the pseudo-gradient
+    step(start, sum::meanParam, buffer, trainable, 0, start.length, params, next);
+    return new Step(params, next);
+  }
+
+  /**
+   * The step over parameters [from, to) only, the piece a shard's reducer owns: {@code mean(i)} is
+   * the workers' mean of parameter i; writes params[i - from] and, below {@code trainable} when
+   * there is momentum, next[i - from]. The same arithmetic as the whole step, value by value.
+   */
+  public void step(float[] start, IntToDoubleFunction mean, float[] buffer, int trainable, int from, int to,
+      float[] params, float[] next) {
+    for (int i = from; i < to; i++) {
+      if (i >= trainable) {
+        params[i - from] = (float) mean.applyAsDouble(i);
+        continue;
+      }
+      double d = start[i] - mean.applyAsDouble(i); // the pseudo-gradient
       double g = d;
       if (momentum > 0) {
         double buf = momentum * buffer[i] + d;
-        next[i] = (float) buf;
+        next[i - from] = (float) buf;
         g = nesterov ? d + momentum * buf : buf;
       }
-      params[i] = (float) (start[i] - lr * g);
+      params[i - from] = (float) (start[i] - lr * g);
     }
-    for (int i = trainable; i < params.length; i++) {
-      params[i] = (float) sum.meanParam(i);
-    }
-    return new Step(params, next);
   }
 
   /** "lr 0.7, momentum 0.9, Nesterov": for provenance and logs. */

@@ -29,9 +29,15 @@ class CliProcessTest {
 
   /** Runs Main in a new JVM with this JVM's classpath and module flags, the given heap, and OPENBLAS_NUM_THREADS=1. */
   static Result cli(Path log, String heap, int timeoutMinutes, String... args) throws IOException, InterruptedException {
+    return cli(log, List.of("-Xmx" + heap), timeoutMinutes, args);
+  }
+
+  /** As {@link #cli(Path, String, int, String...)} with the given JVM options (-Xmx, -Dspark.* settings). */
+  static Result cli(Path log, List<String> jvmOptions, int timeoutMinutes, String... args)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx" + heap);
+    cmd.addAll(jvmOptions);
     cmd.addAll(LocalClusterTest.jvmFlags());
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     cmd.addAll(List.of(args));

@@ -64,8 +64,56 @@ class ExecutorLossTest {
     assertEquals(clean.state().steps(), faulty.state().steps());
   }
 
-  /** Kills the executor of the first task it sees start, once, {@link #KILL_AFTER_MS} into the task. */
+  /**
+   * The same with the results summed through Spark's shuffle, the kill at the first task of a
+   * round's reduce stage: small shards make that stage 40-odd tasks on the two one-core executors,
+   * so most of it is still to run. The killed executor's shuffle files go with it: Spark fetches
+   * in vain, runs the lost training tasks again and then the reduce, and the bits are those of
+   * local[2] collecting the results on the driver.
+   */
+  @Test
+  void killingAnExecutorInTheReduceStageChangesNoBit() throws Exception {
+    String home = System.getenv("SPARK_HOME");
+    assumeTrue(home != null && System.getenv("SPARK_SCALA_VERSION") != null,
+        "SPARK_HOME and SPARK_SCALA_VERSION are not set (driver/pom.xml sets them for surefire)");
+    Path images = LocalSpark.writeIdx(dir, "reduce-train", LocalSpark.fashion("train", 0, 1000), true);
+    List<String> directories = LocalClusterTest.linkJars(Path.of(home));
+
+    LocalClusterTest.TrainResult clean = LocalClusterTest.train(new SparkConf().setMaster("local[2]"), images, null,
+        ReduceMode.COLLECT);
+    Killer killer = new Killer(": reduce", 0);
+    SparkConf conf = LocalClusterTest.clusterConf(directories).set(ShardLayout.MAX_FLOATS_CONF, "1024");
+    LocalClusterTest.TrainResult faulty = LocalClusterTest.train(conf, images, (m, state) -> {
+      if (m.epoch() == 1 && m.round() == 1) {
+        SparkSession.active().sparkContext().addSparkListener(killer);
+      }
+    }, ReduceMode.SHUFFLE);
+
+    assertTrue(killer.killed.get(), "no executor was killed " + killer.lostTasks);
+    assertTrue(killer.lostTasks.stream().anyMatch(r -> r.contains("FetchFailed") || r.contains("ExecutorLostFailure")),
+        "a reduce task lost its input or its executor: " + killer.lostTasks);
+    DistributedTrainerTest.assertBits(clean.state().params(), faulty.state().params(), "parameters with vs without the kill");
+    DistributedTrainerTest.assertBits(clean.state().state(), faulty.state().state(), "optimizer state");
+    assertEquals(clean.state().steps(), faulty.state().steps());
+  }
+
+  /**
+   * Kills the executor of the first task it sees start in the first stage submitted after it was
+   * added whose name ends with {@code stageSuffix} (any stage when empty), once, {@code afterMs} into the task.
+   */
   static final class Killer extends SparkListener {
+    private final String stageSuffix;
+    private final long afterMs;
+
+    Killer() {
+      this("", KILL_AFTER_MS);
+    }
+
+    Killer(String stageSuffix, long afterMs) {
+      this.stageSuffix = stageSuffix;
+      this.afterMs = afterMs;
+    }
+
     final AtomicBoolean killed = new AtomicBoolean();
     final AtomicBoolean removed = new AtomicBoolean();
     final List<String> lostTasks = new CopyOnWriteArrayList<>();
@@ -76,7 +124,7 @@ class ExecutorLossTest {
 
     @Override
     public void onStageSubmitted(SparkListenerStageSubmitted submitted) {
-      if (stage < 0) {
+      if (stage < 0 && submitted.stageInfo().name().endsWith(stageSuffix)) {
         stage = submitted.stageInfo().stageId();
       }
     }
@@ -89,7 +137,7 @@ class ExecutorLossTest {
       String executor = start.taskInfo().executorId();
       Thread t = new Thread(() -> { // not on Spark's listener thread: it must keep delivering events
         try {
-          Thread.sleep(KILL_AFTER_MS);
+          Thread.sleep(afterMs);
           Optional<ProcessHandle> victim = executorProcess(executor);
           if (victim.isEmpty()) {
             lostTasks.add("(no executor JVM with --executor-id " + executor + " below this JVM)");

@@ -74,6 +74,10 @@ class LocalClusterTest {
   record TrainResult(TrainState state, Set<String> executors) {}
 
   static TrainResult train(SparkConf conf, Path images, RoundListener listener) {
+    return train(conf, images, listener, ReduceMode.AUTO);
+  }
+
+  static TrainResult train(SparkConf conf, Path images, RoundListener listener, ReduceMode reduce) {
     conf.setAppName("cnn-spark local-cluster test")
         .set("spark.ui.enabled", "false")
         .set("spark.driver.bindAddress", "127.0.0.1")
@@ -87,7 +91,8 @@ class LocalClusterTest {
       OptimizerConfig opt = OptimizerConfig.sgd(0.05, 0.9, false, 0);
       Network net = Network.create(SPEC, shape, Init.PYTORCH, 9);
       TrainConfig cfg = TrainConfig.absent().epochs(2).batchSize(32).roundsPerEpoch(2).seed(9);
-      TrainState done = new DistributedTrainer(jsc, new EngineSpec(SPEC, shape, opt, Normalization.SCALE_ONLY, 1), cfg)
+      TrainState done = new DistributedTrainer(jsc, new EngineSpec(SPEC, shape, opt, Normalization.SCALE_ONLY, 1), cfg,
+          reduce)
           .run(data.blocks(), null, TrainState.start(net.paramsArray(), opt.stateFloatsPerParam() * net.trainableSize()),
               listener);
       // Which JVMs ran the tasks: the process ids the executors report.
