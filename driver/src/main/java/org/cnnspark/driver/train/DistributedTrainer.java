@@ -134,8 +134,8 @@ public final class DistributedTrainer {
       double seconds = (System.nanoTime() - start) / 1e9;
       int nextRound = round + 1 == k ? 0 : round + 1;
       int nextEpoch = round + 1 == k ? epoch + 1 : epoch;
-      long steps = config.resetOptimizerState() ? out.maxSteps : state.steps() + out.maxSteps;
-      TrainState next = new TrainState(nextEpoch, nextRound, out.params, out.state, steps, out.outer);
+      long steps = config.resetOptimizerState() ? out.totals().maxSteps() : state.steps() + out.totals().maxSteps();
+      TrainState next = new TrainState(nextEpoch, nextRound, out.params(), out.state(), steps, out.outer());
       double testLoss = Double.NaN;
       double testAcc = Double.NaN;
       long testN = 0;
@@ -148,19 +148,19 @@ public final class DistributedTrainer {
         testAcc = e.accuracy();
         testN = e.count();
       }
-      RoundMetrics m = new RoundMetrics(epoch + 1, round + 1, k, out.count,
-          out.count == 0 ? Double.NaN : out.lossSum / out.count,
-          out.count == 0 ? Double.NaN : (double) out.correct / out.count, testLoss, testAcc, testN, seconds,
-          out.taskSeconds, evalSeconds, config.lr(base, epoch + (double) round / k, workers));
+      RoundMetrics m = new RoundMetrics(epoch + 1, round + 1, k, out.totals().count(),
+          out.totals().count() == 0 ? Double.NaN : out.totals().lossSum() / out.totals().count(),
+          out.totals().count() == 0 ? Double.NaN : (double) out.totals().correct() / out.totals().count(), testLoss, testAcc, testN, seconds,
+          out.totals().taskSeconds(), evalSeconds, config.lr(base, epoch + (double) round / k, workers));
       state = next;
-      epochExamples = round == 0 ? out.count : epochExamples + out.count;
+      epochExamples = round == 0 ? out.totals().count() : epochExamples + out.totals().count();
       // A round in which no partition had a minibatch (more rounds than minibatches: small data)
       // changed nothing: no progress line, metrics or checkpoint for it. The epoch's last round
       // always has one when the epoch has any, and is reported either way.
-      if (out.count == 0 && nextRound == 0 && epochExamples == 0) {
+      if (out.totals().count() == 0 && nextRound == 0 && epochExamples == 0) {
         LOG.warn("epoch {}: no partition had training examples", epoch + 1);
       }
-      if (listener != null && (out.count > 0 || nextRound == 0)) {
+      if (listener != null && (out.totals().count() > 0 || nextRound == 0)) {
         listener.onRound(m, state);
       }
     }
@@ -182,9 +182,11 @@ public final class DistributedTrainer {
         + "rule needs " + size + ": it is not from this run's architecture and outer options");
   }
 
+  /** A round's examples, loss sum, correct count, most steps of a partition, and longest task in seconds. */
+  private record Totals(long count, double lossSum, long correct, long maxSteps, double taskSeconds) {}
+
   /** A round's totals and the state it leads to (the previous state's values when it had no examples). */
-  private record RoundOutcome(long count, double lossSum, long correct, long maxSteps, float[] params, float[] state,
-      float[] outer, double taskSeconds) {}
+  private record RoundOutcome(Totals totals, float[] params, float[] state, float[] outer) {}
 
   /** "cnn-spark epoch 3 round 2/4" (1-based), the name of the round's jobs in Spark's UI. */
   static String roundName(int epoch, int round, int rounds) {
@@ -245,8 +247,7 @@ public final class DistributedTrainer {
         next = step.params();
         outerState = step.buffer();
       }
-      return new RoundOutcome(sum.count(), sum.lossSum(), sum.correct(), sum.maxSteps(), next,
-          sum.averageState(state.state()), outerState, taskSeconds(summaries));
+      return new RoundOutcome(totals(summaries), next, sum.averageState(state.state()), outerState);
     } finally {
       params.destroy();
       if (optState != null) {
@@ -275,21 +276,9 @@ public final class DistributedTrainer {
           pieces.partitionBy(new HashPartitioner(layout.shards())).mapPartitionsWithIndex(reduce, true)));
       List<RoundSummary> summaries = List.of(shards.get(0).summaries());
       checkSummaries(state, summaries);
-      long count = 0;
-      double lossSum = 0;
-      long correct = 0;
-      long maxSteps = 0;
-      for (RoundSummary s : summaries) { // partition order, as ParamSum adds them
-        if (s.count() > 0) {
-          count += s.count();
-          lossSum += s.lossSum();
-          correct += s.correct();
-          maxSteps = Math.max(maxSteps, s.steps());
-        }
-      }
-      if (count == 0) {
-        return new RoundOutcome(0, 0, 0, 0, state.params().clone(), state.state().clone(), state.outer(),
-            taskSeconds(summaries));
+      Totals totals = totals(summaries);
+      if (totals.count() == 0) {
+        return new RoundOutcome(totals, state.params().clone(), state.state().clone(), state.outer());
       }
       float[] next = new float[p];
       float[] nextState = new float[state.state().length];
@@ -308,7 +297,7 @@ public final class DistributedTrainer {
           System.arraycopy(s.outer(), 0, nextOuter, from, s.outer().length);
         }
       }
-      return new RoundOutcome(count, lossSum, correct, maxSteps, next, nextState, nextOuter, taskSeconds(summaries));
+      return new RoundOutcome(totals, next, nextState, nextOuter);
     } finally {
       params.destroy();
       if (optState != null) {
@@ -320,15 +309,26 @@ public final class DistributedTrainer {
     }
   }
 
-  private double taskSeconds(List<RoundSummary> summaries) {
+  /** The round's totals from the partitions' summaries, in partition order; notes the executors' kernels. */
+  private Totals totals(List<RoundSummary> summaries) {
+    long count = 0;
+    double lossSum = 0;
+    long correct = 0;
+    long maxSteps = 0;
     double seconds = 0;
     for (RoundSummary s : summaries) {
       if (s.kernels() != null) {
         executorKernels.add(s.kernels());
       }
       seconds = Math.max(seconds, s.seconds());
+      if (s.count() > 0) {
+        count += s.count();
+        lossSum += s.lossSum();
+        correct += s.correct();
+        maxSteps = Math.max(maxSteps, s.steps());
+      }
     }
-    return seconds;
+    return new Totals(count, lossSum, correct, maxSteps, seconds);
   }
 
   /**

@@ -3,19 +3,16 @@ package org.cnnspark.driver.train;
 import java.util.Arrays;
 
 /**
- * The round's reduction: sums of partition parameters and optimizer state weighted by each
- * partition's example count, accumulated in double, with the loss sum, correct count and example
- * count. Partitions are added in index order by the caller, so the sum has the same bits whatever
- * order the tasks finished in. With a single partition, n * p / n in double is p exactly, so one
+ * The round's reduction on the driver: sums of partition parameters and optimizer state weighted
+ * by each partition's example count, accumulated in double, and the example count. Partitions
+ * are added in index order by the caller, so the sum has the same bits whatever order the tasks
+ * finished in. With a single partition, n * p / n in double is p exactly, so one
  * worker gives the engine's own bits.
  */
 public final class ParamSum {
   private final double[] params;
   private final double[] state;
   private long count;
-  private double lossSum;
-  private long correct;
-  private long maxSteps;
   private int nextPartition;
 
   public ParamSum(int paramSize, int stateSize) {
@@ -36,9 +33,6 @@ public final class ParamSum {
     addScaled(params, r.params(), r.count(), "parameters");
     addScaled(state, r.state(), r.count(), "optimizer state");
     count += r.count();
-    lossSum += r.lossSum();
-    correct += r.correct();
-    maxSteps = Math.max(maxSteps, r.steps());
   }
 
   private static void addScaled(double[] sum, float[] values, long weight, String what) {
@@ -54,19 +48,6 @@ public final class ParamSum {
 
   public long count() {
     return count;
-  }
-
-  public double lossSum() {
-    return lossSum;
-  }
-
-  public long correct() {
-    return correct;
-  }
-
-  /** The most optimizer steps any partition took (partitions differ by at most one minibatch). */
-  public long maxSteps() {
-    return maxSteps;
   }
 
   /** The weighted mean of parameter i in double (an outer step's input); count() must be > 0. */
