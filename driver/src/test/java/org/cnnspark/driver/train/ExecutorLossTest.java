@@ -2,7 +2,6 @@ package org.cnnspark.driver.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,9 +38,7 @@ class ExecutorLossTest {
 
   @Test
   void killingAnExecutorMidRoundChangesNoBit() throws Exception {
-    String home = System.getenv("SPARK_HOME");
-    assumeTrue(home != null && System.getenv("SPARK_SCALA_VERSION") != null,
-        "SPARK_HOME and SPARK_SCALA_VERSION are not set (driver/pom.xml sets them for surefire)");
+    String home = LocalClusterTest.sparkHome();
     // 1,000 images per task and round: the kill comes well before a task ends
     Path images = LocalSpark.writeIdx(dir, "small-train", LocalSpark.fashion("train", 0, 4000), true);
     List<String> directories = LocalClusterTest.linkJars(Path.of(home));
@@ -73,9 +70,7 @@ class ExecutorLossTest {
    */
   @Test
   void killingAnExecutorInTheReduceStageChangesNoBit() throws Exception {
-    String home = System.getenv("SPARK_HOME");
-    assumeTrue(home != null && System.getenv("SPARK_SCALA_VERSION") != null,
-        "SPARK_HOME and SPARK_SCALA_VERSION are not set (driver/pom.xml sets them for surefire)");
+    String home = LocalClusterTest.sparkHome();
     Path images = LocalSpark.writeIdx(dir, "reduce-train", LocalSpark.fashion("train", 0, 1000), true);
     List<String> directories = LocalClusterTest.linkJars(Path.of(home));
 

@@ -47,9 +47,7 @@ class LocalClusterTest {
 
   @Test
   void twoExecutorJvmsGiveTheBitsOfLocalMode() throws IOException {
-    String home = System.getenv("SPARK_HOME");
-    assumeTrue(home != null && System.getenv("SPARK_SCALA_VERSION") != null,
-        "SPARK_HOME and SPARK_SCALA_VERSION are not set (driver/pom.xml sets them for surefire)");
+    String home = sparkHome();
     Path images = LocalSpark.writeIdx(dir, "small-train", LocalSpark.fashion("train", 0, 1000), true);
     List<String> directories = linkJars(Path.of(home));
 
@@ -61,6 +59,14 @@ class LocalClusterTest {
     DistributedTrainerTest.assertBits(local.state().params(), remote.state().params(), "local[2] vs local-cluster parameters");
     DistributedTrainerTest.assertBits(local.state().state(), remote.state().state(), "optimizer state");
     assertEquals(local.state().steps(), remote.state().steps());
+  }
+
+  /** SPARK_HOME, which the executors' launcher needs; the test is skipped without it. */
+  static String sparkHome() {
+    String home = System.getenv("SPARK_HOME");
+    assumeTrue(home != null && System.getenv("SPARK_SCALA_VERSION") != null,
+        "SPARK_HOME and SPARK_SCALA_VERSION are not set (driver/pom.xml sets them for surefire)");
+    return home;
   }
 
   /** Two executor JVMs that see this JVM's class directories and flags. */
