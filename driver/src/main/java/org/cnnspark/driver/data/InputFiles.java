@@ -8,6 +8,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPInputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -83,6 +89,101 @@ final class InputFiles {
       return out;
     } catch (IOException e) {
       throw new DataException("cannot list directory " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Threads listing directories at once: listing is a round trip per directory on HDFS and object stores. */
+  static final int LIST_THREADS = 16;
+
+  /**
+   * The files under each directory (at any depth), each list sorted by path string; one
+   * listStatus per directory, directories listed by up to {@link #LIST_THREADS} threads at once.
+   * Not listFiles(dir, true): it builds a LocatedFileStatus per file, whose constructor reads
+   * owner and permissions, and the local file system without Hadoop's native library gets those
+   * by running {@code ls -ld} once per file. Path, length and type are all a plan needs.
+   */
+  static List<List<FileStatus>> filesUnder(List<Path> dirs, Configuration conf) {
+    List<ConcurrentLinkedQueue<FileStatus>> found = new ArrayList<>();
+    for (int i = 0; i < dirs.size(); i++) {
+      found.add(new ConcurrentLinkedQueue<>());
+    }
+    if (!dirs.isEmpty()) {
+      new TreeLister(conf, found).run(dirs);
+    }
+    List<List<FileStatus>> out = new ArrayList<>();
+    for (ConcurrentLinkedQueue<FileStatus> q : found) {
+      List<FileStatus> files = new ArrayList<>(q);
+      files.sort(Comparator.comparing(s -> s.getPath().toString()));
+      out.add(files);
+    }
+    return out;
+  }
+
+  /** Lists directory trees on a small thread pool; the first failure stops it and is thrown. */
+  private static final class TreeLister {
+    private final Configuration conf;
+    private final List<ConcurrentLinkedQueue<FileStatus>> found;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicReference<DataException> failure = new AtomicReference<>();
+    private final CountDownLatch done = new CountDownLatch(1);
+    private ExecutorService pool;
+
+    TreeLister(Configuration conf, List<ConcurrentLinkedQueue<FileStatus>> found) {
+      this.conf = conf;
+      this.found = found;
+    }
+
+    void run(List<Path> dirs) {
+      AtomicInteger n = new AtomicInteger();
+      pool = Executors.newFixedThreadPool(Math.min(LIST_THREADS, Math.max(1, dirs.size())), r -> {
+        Thread t = new Thread(r, "cnn-spark-list-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
+      try {
+        pending.incrementAndGet(); // held until every directory is submitted, so the count cannot reach 0 early
+        for (int i = 0; i < dirs.size(); i++) {
+          submit(dirs.get(i), i);
+        }
+        finish();
+        done.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new DataException("interrupted while listing " + dirs.get(0).getParent(), e);
+      } finally {
+        pool.shutdownNow();
+      }
+      if (failure.get() != null) {
+        throw failure.get();
+      }
+    }
+
+    private void submit(Path dir, int top) {
+      pending.incrementAndGet();
+      pool.execute(() -> {
+        try {
+          if (failure.get() == null) {
+            for (FileStatus s : fs(dir, conf).listStatus(dir)) {
+              if (s.isFile()) {
+                found.get(top).add(s);
+              } else if (s.isDirectory()) {
+                submit(s.getPath(), top);
+              }
+            }
+          }
+        } catch (IOException | RuntimeException e) {
+          failure.compareAndSet(null, e instanceof DataException d ? d
+              : new DataException("cannot list directory " + dir + ": " + e.getMessage(), e));
+        } finally {
+          finish();
+        }
+      });
+    }
+
+    private void finish() {
+      if (pending.decrementAndGet() == 0 || failure.get() != null) {
+        done.countDown();
+      }
     }
   }
 

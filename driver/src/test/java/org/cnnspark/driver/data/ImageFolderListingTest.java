@@ -1,6 +1,8 @@
 package org.cnnspark.driver.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -9,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.RawLocalFileSystem;
@@ -63,9 +68,51 @@ class ImageFolderListingTest {
     conf.setClass("fs.countfs.impl", CountingFs.class, org.apache.hadoop.fs.FileSystem.class);
     conf.setBoolean("fs.countfs.impl.disable.cache", true);
     CountingFs.READS.set(0);
+    CountingFs.LISTED.clear();
     PlannedSource.Plan plan = plan("countfs://" + root, conf);
     assertEquals(expected("countfs:"), records(plan));
     assertEquals(0, CountingFs.READS.get(), "owner, group or permission reads while listing");
+    // One listing call per directory, hidden ones included (their files may be records, see RECORDS).
+    List<String> dirs = new ArrayList<>();
+    try (var walk = Files.walk(root)) {
+      walk.filter(Files::isDirectory).forEach(d -> dirs.add(d.toString()));
+    }
+    dirs.remove(root.resolve(".git").toString());
+    List<String> listed = new ArrayList<>(CountingFs.LISTED);
+    listed.sort(null);
+    dirs.sort(null);
+    assertEquals(dirs, listed, "directories listed, each once");
+  }
+
+  /** Many folders listed by many threads: every file, every time (a listing must not end before its last folder). */
+  @Test
+  void manyFoldersListedInParallelLoseNoFile() throws IOException {
+    Path many = root.resolve("many");
+    for (int c = 0; c < 64; c++) {
+      for (int i = 0; i < 1 + c % 3; i++) { // 127 files in all
+        Path p = many.resolve(String.format("c%02d", c)).resolve(i % 2 == 0 ? i + ".png" : "d/" + i + ".png");
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, "x");
+      }
+    }
+    for (int rep = 0; rep < 20; rep++) {
+      assertEquals(127, records(plan(many.toString(), new Configuration())).size());
+    }
+  }
+
+  @Test
+  void aFolderThatCannotBeListedIsNamed() {
+    Configuration conf = new Configuration();
+    conf.setClass("fs.countfs.impl", CountingFs.class, org.apache.hadoop.fs.FileSystem.class);
+    conf.setBoolean("fs.countfs.impl.disable.cache", true);
+    CountingFs.FAIL.set(root.resolve("cat/sub").toString());
+    try {
+      DataException e = assertThrows(DataException.class, () -> plan("countfs://" + root, conf));
+      assertTrue(e.getMessage().startsWith("cannot list directory countfs:" + root.resolve("cat/sub") + ": "),
+          e.getMessage());
+    } finally {
+      CountingFs.FAIL.set(null);
+    }
   }
 
   /** Not a check: prints files/s of planning N files in 10 folders, when -Dcnnspark.listing.files=N is given. */
@@ -95,9 +142,10 @@ class ImageFolderListingTest {
   /** "path length label" for every record in global order. */
   private static List<String> records(PlannedSource.Plan plan) {
     List<String> out = new ArrayList<>();
+    ImageFolderSource source = (ImageFolderSource) plan.source();
     for (ReadSlice s : plan.slices()) {
       for (int i = 0; i < s.paths.length; i++) {
-        out.add(s.paths[i] + " " + s.counts[i] + " " + s.labels[i]);
+        out.add(source.file(s, i) + " " + s.counts[i] + " " + s.labels[i]);
       }
     }
     return out;
@@ -116,6 +164,8 @@ class ImageFolderListingTest {
   /** The raw local file system under the scheme countfs:, counting what a listing reads of each status. */
   public static final class CountingFs extends RawLocalFileSystem {
     static final AtomicInteger READS = new AtomicInteger();
+    static final Queue<String> LISTED = new ConcurrentLinkedQueue<>();
+    static final AtomicReference<String> FAIL = new AtomicReference<>();
 
     @Override
     public URI getUri() {
@@ -124,6 +174,11 @@ class ImageFolderListingTest {
 
     @Override
     public FileStatus[] listStatus(org.apache.hadoop.fs.Path f) throws IOException {
+      String local = f.toUri().getPath();
+      LISTED.add(local);
+      if (local.equals(FAIL.get())) {
+        throw new IOException("permission denied (a test)");
+      }
       FileStatus[] found = super.listStatus(f);
       for (int i = 0; i < found.length; i++) {
         FileStatus s = found[i];
