@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
@@ -18,6 +19,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.cnnspark.driver.spark.JobNames;
 import org.cnnspark.engine.Shape;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -200,7 +202,8 @@ final class DataFrameSource implements Serializable {
     int w = options.partitions();
     JavaRDD<Object> pieces = selected.javaRDD().mapPartitionsWithIndex(this::decodePartition, true)
         .persist(StorageLevel.MEMORY_AND_DISK());
-    List<Object> stats = Datasets.collect(pieces, pieces.filter(o -> o instanceof long[]));
+    List<Object> stats = JobNames.named(JavaSparkContext.fromSparkContext(pieces.context()),
+        "cnn-spark load " + name + ": decode", () -> Datasets.collect(pieces, pieces.filter(o -> o instanceof long[])));
     int sources = pieces.getNumPartitions();
     long[] offsets = new long[sources + 1];
     long skipped = 0;
@@ -226,7 +229,7 @@ final class DataFrameSource implements Serializable {
         name);
     long[][] finalStats;
     try {
-      finalStats = Datasets.partitionStats(blocks);
+      finalStats = Datasets.partitionStats(blocks, "cnn-spark load " + name + ": split (" + options.split() + ")");
     } finally {
       pieces.unpersist(false);
     }

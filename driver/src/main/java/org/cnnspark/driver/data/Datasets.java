@@ -26,8 +26,9 @@ import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
 import org.cnnspark.driver.spark.HadoopFiles;
+import org.cnnspark.driver.spark.JobNames;
 import org.cnnspark.driver.spark.SparkErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,7 +98,7 @@ public final class Datasets {
     JavaRDD<ImageBlock> blocks = Redistribution.run(data.blocks(), null, data.count(), w, split, options.splitSeed(),
         new Target(data.shape(), options, 0), name);
     try {
-      partitionStats(blocks);
+      partitionStats(blocks, "cnn-spark load " + name + ": split (" + split + ")");
     } finally {
       data.unpersist();
     }
@@ -194,7 +195,8 @@ public final class Datasets {
       String format) {
     List<ReadSlice> slices = plan.slices();
     JavaRDD<ImageBlock> blocks = decode(jsc, plan.source(), slices, options.path());
-    long[][] stats = partitionStats(blocks);
+    String job = "cnn-spark load " + options.path() + ": decode";
+    long[][] stats = partitionStats(blocks, job);
     long planned = 0;
     long kept = 0;
     for (int p = 0; p < slices.size(); p++) {
@@ -213,7 +215,7 @@ public final class Datasets {
         next += stats[p][0];
       }
       blocks = decode(jsc, plan.source(), renumbered, options.path());
-      stats = partitionStats(blocks);
+      stats = partitionStats(blocks, job + " (again, numbered without the skipped records)");
       LOG.warn("skipped {} bad records of {} in {} (the executor log names them)", skipped, planned, options.path());
     }
     if (kept == 0) {
@@ -227,8 +229,12 @@ public final class Datasets {
     return new LoadedData(blocks, plan.shape(), kept, numClasses, plan.classNames(), skipped);
   }
 
+  /** The name of the accumulator that counts records decoded (Spark's UI shows it; a rerun task counts again). */
+  public static final String DECODED = "cnn-spark records decoded";
+
   private static JavaRDD<ImageBlock> decode(JavaSparkContext jsc, PlannedSource source, List<ReadSlice> slices,
       String name) {
+    LongAccumulator decoded = jsc.sc().longAccumulator(DECODED);
     JavaRDD<ImageBlock> blocks = jsc.parallelize(slices, slices.size()).mapPartitions(it -> {
       List<ImageBlock> out = new ArrayList<>();
       Configuration hadoop = HadoopFiles.conf(source.conf);
@@ -240,17 +246,22 @@ public final class Datasets {
         }
         BlockSink sink = new BlockSink(source.target, slice.firstIndex);
         source.read(slice, sink, hadoop);
-        out.addAll(sink.finish());
+        List<ImageBlock> read = sink.finish();
+        for (ImageBlock block : read) {
+          decoded.add(block.count());
+        }
+        out.addAll(read);
       }
       return out.iterator();
     }, true);
     blocks.setName("cnn-spark data " + name);
-    return blocks.persist(StorageLevel.MEMORY_ONLY());
+    return blocks.persist(LoadedData.STORAGE);
   }
 
-  /** Per partition {records, largest label}; runs the job that fills the cache. */
-  static long[][] partitionStats(JavaRDD<ImageBlock> blocks) {
-    List<long[]> rows = collect(blocks, blocks.mapPartitionsWithIndex((p, it) -> {
+  /** Per partition {records, largest label}; runs the job (named {@code job} in Spark's UI) that fills the cache. */
+  static long[][] partitionStats(JavaRDD<ImageBlock> blocks, String job) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(blocks.context());
+    List<long[]> rows = JobNames.named(jsc, job, () -> collect(blocks, blocks.mapPartitionsWithIndex((p, it) -> {
       long records = 0;
       long max = -1;
       while (it.hasNext()) {
@@ -261,7 +272,7 @@ public final class Datasets {
         }
       }
       return Collections.singletonList(new long[] {p, records, max}).iterator();
-    }, true));
+    }, true)));
     long[][] stats = new long[blocks.getNumPartitions()][];
     for (long[] row : rows) {
       stats[(int) row[0]] = Arrays.copyOfRange(row, 1, 3);

@@ -2,12 +2,13 @@ package org.cnnspark.driver.data;
 
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.storage.StorageLevel;
 import org.cnnspark.engine.Shape;
 
 /**
  * A decoded dataset, cached on the executors.
  *
- * @param blocks exactly {@code partitions} partitions, persisted MEMORY_ONLY (deserialized).
+ * @param blocks exactly {@code partitions} partitions, persisted at {@link #STORAGE}.
  *     Partition p holds its records in increasing global index order, the records {@code split}
  *     gives it: under the contiguous split a contiguous range (partition 0 the first records).
  *     Under every split the first {@code count % partitions} partitions hold one record more than
@@ -26,6 +27,13 @@ import org.cnnspark.engine.Shape;
  */
 public record LoadedData(JavaRDD<ImageBlock> blocks, Shape shape, long count, int numClasses,
     List<String> classNames, long skipped, DataSplit split) {
+
+  /**
+   * Deserialized in memory while storage memory lasts, then serialized to the executors' local
+   * disk (compressed when spark.rdd.compress is on): a block that does not fit is written once and
+   * read back each round, never decoded again (MEMORY_ONLY would decode it again every round).
+   */
+  public static final StorageLevel STORAGE = StorageLevel.MEMORY_AND_DISK();
 
   public LoadedData {
     classNames = List.copyOf(classNames);

@@ -7,7 +7,6 @@ import java.util.List;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
 /**
@@ -23,7 +22,7 @@ final class Redistribution {
 
   /**
    * The n records of {@code source} (its ImageBlocks; other elements are passed over) in w
-   * partitions by {@code split}, persisted MEMORY_ONLY but not yet computed: the caller runs the
+   * partitions by {@code split}, persisted at {@link LoadedData#STORAGE} but not yet computed: the caller runs the
    * job that fills the cache, then drops {@code source}'s.
    *
    * @param offsets per source partition, what to add to its blocks' indices to make them global;
@@ -36,7 +35,7 @@ final class Redistribution {
     JavaRDD<ImageBlock> blocks = pieces.partitionBy(new ByIndex(w)).values()
         .mapPartitionsWithIndex((p, it) -> repack(p, it, split.assignment(n, w, seed), target), true);
     blocks.setName("cnn-spark data " + name + " (" + split + ")");
-    return blocks.persist(StorageLevel.MEMORY_ONLY());
+    return blocks.persist(LoadedData.STORAGE);
   }
 
   /** One source partition's records as pieces keyed by destination partition, in index order per destination. */

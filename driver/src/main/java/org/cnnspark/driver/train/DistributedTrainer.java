@@ -13,6 +13,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.cnnspark.driver.data.ImageBlock;
 import org.cnnspark.driver.data.LoadedData;
+import org.cnnspark.driver.spark.JobNames;
 import org.cnnspark.driver.spark.SparkErrors;
 import org.cnnspark.engine.Init;
 import org.cnnspark.engine.Network;
@@ -193,20 +194,8 @@ public final class DistributedTrainer {
     return "cnn-spark epoch " + (epoch + 1) + " round " + (round + 1) + "/" + rounds;
   }
 
-  /**
-   * Runs {@code job} with {@code name} as the description of its Spark jobs and the name of their
-   * stages (in place of "collect at DistributedTrainer.java:123"), so the UI says what each is.
-   */
   private <T> T named(String name, Supplier<T> job) {
-    String description = jsc.getLocalProperty("spark.job.description");
-    jsc.setJobDescription(name);
-    jsc.setCallSite(name);
-    try {
-      return job.get();
-    } finally {
-      jsc.clearCallSite();
-      jsc.setJobDescription(description);
-    }
+    return JobNames.named(jsc, name, job);
   }
 
   private long maxShardFloats() {

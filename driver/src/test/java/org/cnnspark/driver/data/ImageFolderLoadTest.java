@@ -12,7 +12,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import javax.imageio.ImageIO;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.io.Idx;
 import org.junit.jupiter.api.BeforeEach;
@@ -90,6 +93,35 @@ class ImageFolderLoadTest extends SparkDataTest {
       assertEquals(sortedNames.indexOf(NAMES.get(labels[i])), flat.labels()[k], "label of record " + k);
       assertArrayEquals(source(i), Arrays.copyOfRange(flat.pixels(), k * 784, (k + 1) * 784), "pixels of " + k);
     }
+  }
+
+  /** Spark's UI names the loading jobs after what they do, and slices hold paths relative to the root. */
+  @Test
+  void loadingJobsAreNamedAndSlicesHoldRelativePaths() throws Exception {
+    List<String> stages = new CopyOnWriteArrayList<>();
+    SparkListener listener = new SparkListener() {
+      @Override
+      public void onStageSubmitted(SparkListenerStageSubmitted e) {
+        stages.add(e.stageInfo().name());
+      }
+    };
+    spark.sparkContext().addSparkListener(listener);
+    try {
+      load(DataOptions.of(root.toString(), 2).withSplit(DataSplit.MIXED, 7));
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+    } finally {
+      spark.sparkContext().removeSparkListener(listener);
+    }
+    assertTrue(stages.contains("cnn-spark load " + root + ": decode"), stages.toString());
+    assertTrue(stages.contains("cnn-spark load " + root + ": split (mixed)"), stages.toString());
+
+    PlannedSource.Plan plan = ImageFolderSource.plan(DataOptions.of(root.toString(), 2),
+        spark.sparkContext().hadoopConfiguration(), null);
+    ReadSlice first = plan.slices().get(0);
+    String name = NAMES.get(labels[order.get(0)]);
+    assertTrue(first.paths[0].startsWith(name + "/img_"), first.paths[0]);
+    assertEquals(root.resolve(first.paths[0]).toUri().getPath(),
+        new org.apache.hadoop.fs.Path(((ImageFolderSource) plan.source()).file(first, 0)).toUri().getPath());
   }
 
   @Test

@@ -67,12 +67,12 @@ abstract class SparkDataTest {
   record Flat(byte[] pixels, int[] labels) {}
 
   /**
-   * Checks W partitions, MEMORY_ONLY, blocks in index order with no gap from 0 to count - 1, and
+   * Checks W partitions, LoadedData.STORAGE, blocks in index order with no gap from 0 to count - 1, and
    * (without skipped records) the balanced split of {@link ReadSlice#bounds}.
    */
   static Flat checkLayout(LoadedData data, int w) {
     assertEquals(w, data.blocks().getNumPartitions());
-    assertEquals(StorageLevel.MEMORY_ONLY(), data.blocks().getStorageLevel());
+    assertEquals(LoadedData.STORAGE, data.blocks().getStorageLevel());
     int size = data.shape().size();
     List<ImageBlock>[] parts = data.blocks().collectPartitions(range(w));
     long[] bounds = ReadSlice.bounds(data.count(), w);

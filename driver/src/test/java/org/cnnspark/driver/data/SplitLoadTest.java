@@ -79,7 +79,7 @@ class SplitLoadTest extends SparkDataTest {
   static List<List<Rec>> checkMixed(LoadedData data, int w, int[] pixel0, int[] label) {
     assertEquals(DataSplit.MIXED, data.split());
     assertEquals(w, data.partitions());
-    assertEquals(StorageLevel.MEMORY_ONLY(), data.blocks().getStorageLevel());
+    assertEquals(LoadedData.STORAGE, data.blocks().getStorageLevel());
     int n = (int) data.count();
     assertEquals(label.length, n);
     List<List<Rec>> parts = partitions(data);
