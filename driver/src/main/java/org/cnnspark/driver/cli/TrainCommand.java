@@ -210,6 +210,13 @@ public final class TrainCommand implements Callable<Integer> {
           + "sorted by class (image folders are); the order comes from --seed. Test data is always contiguous.")
   String split;
 
+  @Option(names = "--shuffle-buffer", defaultValue = "0", paramLabel = "RECORDS",
+      description = "Stream each worker's data instead of holding it in one task: the records are kept in chunks of "
+          + "about RECORDS/4 (memory, else local disk), read in an order drawn each epoch, and shuffled within windows "
+          + "of about RECORDS records; a task holds one window. For data whose partitions exceed a task's memory. "
+          + "0 = each task holds and shuffles its whole partition (default: ${DEFAULT-VALUE}).")
+  int shuffleBuffer;
+
   @Option(names = "--eval-every-round", description = "Score --test after every round, not only after each epoch.")
   boolean evalEveryRound;
 
@@ -228,7 +235,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume",
       description = "Continue the run in --out from its latest checkpoint. The options must be those of that run, except "
           + "--epochs (may change, unless --lr-schedule cosine spans them), --master, --checkpoint-every and --keep-checkpoints. "
-          + "Options of the learning rate, rounds, outer rule and split that are not given take the checkpoint's values "
+          + "Options of the learning rate, rounds, outer rule, split and shuffle buffer that are not given take the checkpoint's values "
           + "(for a checkpoint of a build without an option: its old behaviour, not today's default); those given must "
           + "match. Without a checkpoint, start from the beginning.")
   boolean resume;
@@ -251,6 +258,7 @@ public final class TrainCommand implements Callable<Integer> {
     LearningRate absent = LearningRate.constant();
     Map<String, String> m = new TreeMap<>();
     m.put("split", DataSplit.CONTIGUOUS.value());
+    m.put("shuffle-buffer", "0");
     m.put("rounds-per-epoch", "1");
     m.put("outer", OuterConfig.ABSENT.rule());
     m.put("outer-lr", null);
@@ -317,7 +325,7 @@ public final class TrainCommand implements Callable<Integer> {
       Map<String, String> options = options(spec, optConfig, cfg, dataSplit, w, conf);
       Checkpoints.Checkpoint from = startingPoint(latest, options, freeOnResume(rate), cfg);
       LoadedData train = Datasets.load(s.spark(), dataArgs.options(dataArgs.data, dataArgs.labels, w, wanted)
-          .withSplit(dataSplit, seed));
+          .withSplit(dataSplit, seed).withShuffleBuffer(cfg.shuffleBuffer()));
       LoadedData testData = null;
       String bare = Presets.bareResNet(arch);
       if (bare != null && train.numClasses() > 0) { // a bare preset's head follows the data, as torchvision's num_classes
@@ -334,7 +342,7 @@ public final class TrainCommand implements Callable<Integer> {
           // skipped and counted. (Without skipping, checkClasses says which layer or labels to fix.)
           train.unpersist();
           train = Datasets.load(s.spark(), dataArgs.options(dataArgs.data, dataArgs.labels, w, wanted)
-              .withNumClasses(outputs).withSplit(dataSplit, seed));
+              .withNumClasses(outputs).withSplit(dataSplit, seed).withShuffleBuffer(cfg.shuffleBuffer()));
         }
         run.checkClasses(train, dataArgs.data);
         if (test != null) {
@@ -462,6 +470,9 @@ public final class TrainCommand implements Callable<Integer> {
     if (dataSplit != DataSplit.CONTIGUOUS) { // absent = contiguous: checkpoints of earlier builds resume
       o.put("split", dataSplit.value());
     }
+    if (cfg.shuffleBuffer() > 0) { // absent = 0
+      o.put("shuffle-buffer", Integer.toString(cfg.shuffleBuffer()));
+    }
     // only the settings that differ from the absent values: older checkpoints resume
     o.putAll(cfg.learningRate().givenOptions());
     o.values().removeIf(java.util.Objects::isNull);
@@ -576,6 +587,7 @@ public final class TrainCommand implements Callable<Integer> {
     TrainConfig cfg = TrainConfig.defaults().epochs(epochs).batchSize(batchSize)
         .roundsSchedule(TrainConfig.parseRounds(roundsPerEpoch, "--rounds-per-epoch"))
         .resetOptimizerState(resetOptimizerState).seed(seed).shuffle(!noShuffle).evalEveryRound(evalEveryRound)
+        .shuffleBuffer(shuffleBuffer)
         .learningRate(rate)
         .outer(new OuterConfig(outer == null ? OuterConfig.ABSENT.rule() : outer, outerLr, outerMomentum, outerNesterov));
     return new Settings(rate, cfg, dataSplit());

@@ -16,9 +16,14 @@ abstract class Assignment {
   final long[] bounds;
 
   Assignment(long n, int w) {
+    this(n, ReadSlice.bounds(n, w));
+  }
+
+  /** Partition p receives bounds[p + 1] - bounds[p] records. */
+  Assignment(long n, long[] bounds) {
     this.n = n;
-    this.w = w;
-    this.bounds = ReadSlice.bounds(n, w);
+    this.w = bounds.length - 1;
+    this.bounds = bounds;
   }
 
   /** The partition record g goes to. */
@@ -27,7 +32,7 @@ abstract class Assignment {
   /** The place of record g among its partition's records (0 = its first). */
   abstract long position(long g);
 
-  /** The number of records partition p receives: n / w, plus one for the first n % w partitions. */
+  /** The number of records partition p receives: n / w, plus one for the first n % w partitions (for chunks, a chunk's). */
   final long size(int p) {
     return bounds[p + 1] - bounds[p];
   }
@@ -101,6 +106,33 @@ abstract class Assignment {
         perm[j] = t;
       }
       return perm;
+    }
+  }
+
+  /**
+   * A split's records in {@link Chunks}: record g goes to the chunk of its worker that holds its
+   * position there, so each worker's chunks hold, one after the other, what its one partition
+   * would hold.
+   */
+  static final class Chunked extends Assignment {
+    private final Assignment split;
+    private final Chunks chunks;
+
+    Chunked(Assignment split, Chunks chunks) {
+      super(split.n, chunks.contiguousBounds());
+      this.split = split;
+      this.chunks = chunks;
+    }
+
+    @Override
+    int partition(long g) {
+      int p = split.partition(g);
+      return chunks.start(p) + (int) (split.position(g) / chunks.records());
+    }
+
+    @Override
+    long position(long g) {
+      return split.position(g) % chunks.records();
     }
   }
 }

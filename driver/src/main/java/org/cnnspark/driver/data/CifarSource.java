@@ -102,9 +102,10 @@ final class CifarSource extends PlannedSource {
     if (problem != null) {
       throw new DataException(problem);
     }
-    long[] bounds = ReadSlice.bounds(n, options.partitions());
+    int parts = options.readPartitions(n, shape);
+    long[] bounds = ReadSlice.bounds(n, parts);
     List<ReadSlice> slices = new ArrayList<>();
-    for (int p = 0; p < options.partitions(); p++) {
+    for (int p = 0; p < parts; p++) {
       List<String> paths = new ArrayList<>();
       List<long[]> segments = new ArrayList<>();
       for (int f = 0; f < files.size(); f++) {

@@ -225,8 +225,9 @@ final class DataFrameSource implements Serializable {
           : name + " has no rows: the dataset is empty");
     }
     // One shuffle puts the decoded rows in the options' split; offsets make their indices global.
-    JavaRDD<ImageBlock> blocks = Redistribution.run(pieces, offsets, n, w, options.split(), options.splitSeed(), target,
-        name);
+    Chunks chunks = options.shuffleBuffer() > 0 ? Chunks.of(n, w, options.shuffleBuffer(), target.imageSize()) : null;
+    JavaRDD<ImageBlock> blocks = Redistribution.run(pieces, offsets, n, w, options.split(), options.splitSeed(), chunks,
+        target, name);
     long[][] finalStats;
     try {
       finalStats = Datasets.partitionStats(blocks, "cnn-spark load " + name + ": split (" + options.split() + ")");
@@ -238,7 +239,8 @@ final class DataFrameSource implements Serializable {
     }
     int numClasses = options.expectedClasses() > 0 ? options.expectedClasses() : Datasets.maxLabel(finalStats) + 1;
     LOG.info("loaded {} rows of {} from {} into {} partitions ({})", n, target.shape(), name, w, options.split());
-    return new LoadedData(blocks, target.shape(), n, numClasses, options.classNamesOrEmpty(), skipped, options.split());
+    return new LoadedData(blocks, target.shape(), n, numClasses, options.classNamesOrEmpty(), skipped, options.split(),
+        chunks);
   }
 
   /** One DataFrame partition: its blocks (numbered from 0), then {partition, kept, skipped, max label}. */

@@ -30,12 +30,18 @@ import org.cnnspark.engine.Shape;
  * @param split which records go to which partition; null = {@link DataSplit#CONTIGUOUS}, what
  *     every constructor without this parameter means
  * @param splitSeed the seed of a seeded split (training takes its own seed); ignored by the others
+ * @param shuffleBuffer 0 = each worker's records are one Spark partition (absent, the default);
+ *     N > 0 = they are kept as chunks of about N / 4 records, each a Spark partition, so that
+ *     training can stream them with a shuffle buffer of N records ({@link Chunks})
  */
 public record DataOptions(String path, String labelsPath, String format, Shape inputShape, boolean resize,
     int partitions, String imageCol, String labelCol, List<String> classNames, boolean skipBadRecords,
-    int numClasses, boolean labelsOptional, DataSplit split, long splitSeed) {
+    int numClasses, boolean labelsOptional, DataSplit split, long splitSeed, int shuffleBuffer) {
 
   public DataOptions {
+    if (shuffleBuffer < 0) {
+      throw new DataException("the shuffle buffer must be >= 0 records (0 = none), got " + shuffleBuffer);
+    }
     split = split == null ? DataSplit.CONTIGUOUS : split;
     if (format != null) {
       format = DataFormats.get(format).name();
@@ -75,7 +81,7 @@ public record DataOptions(String path, String labelsPath, String format, Shape i
       int partitions, String imageCol, String labelCol, List<String> classNames, boolean skipBadRecords,
       int numClasses, boolean labelsOptional) {
     this(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, classNames, skipBadRecords,
-        numClasses, labelsOptional, DataSplit.CONTIGUOUS, 0);
+        numClasses, labelsOptional, DataSplit.CONTIGUOUS, 0, 0);
   }
 
   /** The ten fields the training code uses; numClasses from the data, labels required, contiguous partitions. */
@@ -92,47 +98,65 @@ public record DataOptions(String path, String labelsPath, String format, Shape i
 
   public DataOptions withLabelsPath(String labels) {
     return new DataOptions(path, labels, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
-        skipBadRecords, numClasses, labelsOptional, split, splitSeed);
+        skipBadRecords, numClasses, labelsOptional, split, splitSeed, shuffleBuffer);
   }
 
   public DataOptions withFormat(String f) {
     return new DataOptions(path, labelsPath, f, inputShape, resize, partitions, imageCol, labelCol, classNames,
-        skipBadRecords, numClasses, labelsOptional, split, splitSeed);
+        skipBadRecords, numClasses, labelsOptional, split, splitSeed, shuffleBuffer);
   }
 
   public DataOptions withInputShape(Shape shape, boolean resizeToIt) {
     return new DataOptions(path, labelsPath, format, shape, resizeToIt, partitions, imageCol, labelCol, classNames,
-        skipBadRecords, numClasses, labelsOptional, split, splitSeed);
+        skipBadRecords, numClasses, labelsOptional, split, splitSeed, shuffleBuffer);
   }
 
   public DataOptions withColumns(String image, String label) {
     return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, image, label, classNames,
-        skipBadRecords, numClasses, labelsOptional, split, splitSeed);
+        skipBadRecords, numClasses, labelsOptional, split, splitSeed, shuffleBuffer);
   }
 
   public DataOptions withClassNames(List<String> names) {
     return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, names,
-        skipBadRecords, numClasses, labelsOptional, split, splitSeed);
+        skipBadRecords, numClasses, labelsOptional, split, splitSeed, shuffleBuffer);
   }
 
   public DataOptions withSkipBadRecords(boolean skip) {
     return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
-        skip, numClasses, labelsOptional, split, splitSeed);
+        skip, numClasses, labelsOptional, split, splitSeed, shuffleBuffer);
   }
 
   public DataOptions withNumClasses(int k) {
     return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
-        skipBadRecords, k, labelsOptional, split, splitSeed);
+        skipBadRecords, k, labelsOptional, split, splitSeed, shuffleBuffer);
   }
 
   public DataOptions withLabelsOptional(boolean optional) {
     return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
-        skipBadRecords, numClasses, optional, split, splitSeed);
+        skipBadRecords, numClasses, optional, split, splitSeed, shuffleBuffer);
   }
 
   /** The same options with records split over the partitions by {@code s}, seeded by {@code seed}. */
   public DataOptions withSplit(DataSplit s, long seed) {
     return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
-        skipBadRecords, numClasses, labelsOptional, s, seed);
+        skipBadRecords, numClasses, labelsOptional, s, seed, shuffleBuffer);
+  }
+
+  /** The same options with the records kept in chunks for a shuffle buffer of {@code records} (0 = not). */
+  public DataOptions withShuffleBuffer(int records) {
+    return new DataOptions(path, labelsPath, format, inputShape, resize, partitions, imageCol, labelCol, classNames,
+        skipBadRecords, numClasses, labelsOptional, split, splitSeed, records);
+  }
+
+  /**
+   * How many partitions a format reads n records of this shape into: W, or with a shuffle buffer
+   * enough that none holds more than a chunk's worth (a decoding task keeps its partition in memory).
+   */
+  int readPartitions(long n, Shape shape) {
+    if (shuffleBuffer == 0) {
+      return partitions;
+    }
+    long chunk = Chunks.chunkRecords(shuffleBuffer, shape.size());
+    return (int) Math.min(Integer.MAX_VALUE / 2, Math.max(partitions, (n + chunk - 1) / chunk));
   }
 }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -87,24 +88,27 @@ public final class Datasets {
   static LoadedData split(LoadedData data, DataOptions options) {
     DataSplit split = options.split();
     int w = options.partitions();
-    if (data.split() == split && data.partitions() == w) {
+    Chunks chunks = options.shuffleBuffer() > 0
+        ? Chunks.of(data.count(), w, options.shuffleBuffer(), data.shape().size()) : null;
+    if (data.split() == split && data.partitions() == w && Objects.equals(data.chunks(), chunks)) {
       return data;
     }
-    if (w == 1 && data.partitions() == 1) {
+    if (w == 1 && data.partitions() == 1 && chunks == null) {
       return new LoadedData(data.blocks(), data.shape(), data.count(), data.numClasses(), data.classNames(),
           data.skipped(), split);
     }
     String name = options.path() != null ? options.path() : "the DataFrame";
     JavaRDD<ImageBlock> blocks = Redistribution.run(data.blocks(), null, data.count(), w, split, options.splitSeed(),
-        new Target(data.shape(), options, 0), name);
+        chunks, new Target(data.shape(), options, 0), name);
     try {
       partitionStats(blocks, "cnn-spark load " + name + ": split (" + split + ")");
     } finally {
       data.unpersist();
     }
-    LOG.info("split {} records of {} over {} partitions: {}", data.count(), name, w, split);
+    LOG.info("split {} records of {} over {} partitions: {}{}", data.count(), name, w, split,
+        chunks == null ? "" : ", in " + chunks.partitions() + " chunks of " + chunks.records() + " records");
     return new LoadedData(blocks, data.shape(), data.count(), data.numClasses(), data.classNames(), data.skipped(),
-        split);
+        split, chunks);
   }
 
   /** How a {@link PlannedSource} format finds its records: on the driver, from headers and listings. */

@@ -134,10 +134,11 @@ final class IdxSource extends PlannedSource {
       throw new DataException(problem);
     }
     IdxSource source = new IdxSource(target, conf, ih.gzip(), labelsGzip, r, c, n);
-    long[] bounds = ReadSlice.bounds(n, options.partitions());
+    int parts = options.readPartitions(n, shape);
+    long[] bounds = ReadSlice.bounds(n, parts);
     List<ReadSlice> slices = new ArrayList<>();
     String[] paths = {images.toString(), labels == null ? null : labels.toString()};
-    for (int p = 0; p < options.partitions(); p++) {
+    for (int p = 0; p < parts; p++) {
       long records = bounds[p + 1] - bounds[p];
       slices.add(new ReadSlice(p, bounds[p], records, paths, new long[] {bounds[p]}, new long[] {records}, null));
     }

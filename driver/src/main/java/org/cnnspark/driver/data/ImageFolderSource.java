@@ -142,9 +142,10 @@ final class ImageFolderSource extends PlannedSource {
       paths.set(i, paths.get(i).substring(prefix.length()));
     }
     ImageFolderSource source = new ImageFolderSource(new Target(shape, options, classes.size()), conf, prefix);
-    long[] bounds = ReadSlice.bounds(paths.size(), options.partitions());
+    int parts = options.readPartitions(paths.size(), shape);
+    long[] bounds = ReadSlice.bounds(paths.size(), parts);
     List<ReadSlice> slices = new ArrayList<>();
-    for (int p = 0; p < options.partitions(); p++) {
+    for (int p = 0; p < parts; p++) {
       int from = (int) bounds[p];
       int to = (int) bounds[p + 1];
       slices.add(new ReadSlice(p, from, to - from, paths.subList(from, to).toArray(new String[0]), null,

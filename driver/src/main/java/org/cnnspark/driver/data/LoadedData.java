@@ -3,6 +3,7 @@ package org.cnnspark.driver.data;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.storage.StorageLevel;
+import scala.Option;
 import org.cnnspark.engine.Shape;
 
 /**
@@ -24,9 +25,11 @@ import org.cnnspark.engine.Shape;
  *     options gave, else empty
  * @param skipped records dropped because they were bad (only with skipBadRecords)
  * @param split how the records went to the partitions
+ * @param chunks null = partition p is worker p's (the contract above); else the workers' records
+ *     are in the chunk partitions {@link Chunks} describes, and {@link #workerView} reads them as W
  */
 public record LoadedData(JavaRDD<ImageBlock> blocks, Shape shape, long count, int numClasses,
-    List<String> classNames, long skipped, DataSplit split) {
+    List<String> classNames, long skipped, DataSplit split, Chunks chunks) {
 
   /**
    * Deserialized in memory while storage memory lasts, then serialized to the executors' local
@@ -40,15 +43,43 @@ public record LoadedData(JavaRDD<ImageBlock> blocks, Shape shape, long count, in
     split = split == null ? DataSplit.CONTIGUOUS : split;
   }
 
+  /** One partition per worker. */
+  public LoadedData(JavaRDD<ImageBlock> blocks, Shape shape, long count, int numClasses, List<String> classNames,
+      long skipped, DataSplit split) {
+    this(blocks, shape, count, numClasses, classNames, skipped, split, null);
+  }
+
   /** Data in contiguous partitions, as a format loads it. */
   public LoadedData(JavaRDD<ImageBlock> blocks, Shape shape, long count, int numClasses, List<String> classNames,
       long skipped) {
     this(blocks, shape, count, numClasses, classNames, skipped, DataSplit.CONTIGUOUS);
   }
 
-  /** Number of partitions (workers) the data is split into. */
+  /** Number of workers the data is split into (its partitions, or without chunks, its partitions). */
   public int partitions() {
-    return blocks.getNumPartitions();
+    return chunks != null ? chunks.workers() : blocks.getNumPartitions();
+  }
+
+  /**
+   * The chunks as W partitions, worker p reading the chunks order[p] names (0-based within its
+   * own), in that order; chunks not named are not read.
+   */
+  public JavaRDD<ImageBlock> workerView(int[][] order) {
+    if (chunks == null || order.length != chunks.workers()) {
+      throw new IllegalStateException("a worker view needs chunked data and one order per worker");
+    }
+    int[][] partitions = new int[order.length][];
+    for (int p = 0; p < order.length; p++) {
+      partitions[p] = new int[order[p].length];
+      for (int i = 0; i < order[p].length; i++) {
+        if (order[p][i] < 0 || order[p][i] >= chunks.chunks(p)) {
+          throw new IllegalArgumentException("worker " + p + " has no chunk " + order[p][i]);
+        }
+        partitions[p][i] = chunks.start(p) + order[p][i];
+      }
+    }
+    return JavaRDD.fromRDD(blocks.rdd().coalesce(order.length, false, Option.apply(new ChunkOrder(partitions)), null),
+        blocks.classTag());
   }
 
   /** Drops the cached blocks from executor memory. */

@@ -27,15 +27,22 @@ final class Redistribution {
    *
    * @param offsets per source partition, what to add to its blocks' indices to make them global;
    *     null when they are global already
+   * @param chunks null = one partition per worker; else the chunks the workers' records go to
    */
   static JavaRDD<ImageBlock> run(JavaRDD<?> source, long[] offsets, long n, int w, DataSplit split, long seed,
-      Target target, String name) {
+      Chunks chunks, Target target, String name) {
     JavaPairRDD<Integer, ImageBlock> pieces = JavaPairRDD.fromJavaRDD(source.mapPartitionsWithIndex(
-        (p, it) -> cut(it, offsets == null ? 0 : offsets[p], split.assignment(n, w, seed), target), true));
-    JavaRDD<ImageBlock> blocks = pieces.partitionBy(new ByIndex(w)).values()
-        .mapPartitionsWithIndex((p, it) -> repack(p, it, split.assignment(n, w, seed), target), true);
+        (p, it) -> cut(it, offsets == null ? 0 : offsets[p], assignment(n, w, split, seed, chunks), target), true));
+    int partitions = chunks == null ? w : chunks.partitions();
+    JavaRDD<ImageBlock> blocks = pieces.partitionBy(new ByIndex(partitions)).values()
+        .mapPartitionsWithIndex((p, it) -> repack(p, it, assignment(n, w, split, seed, chunks), target), true);
     blocks.setName("cnn-spark data " + name + " (" + split + ")");
     return blocks.persist(LoadedData.STORAGE);
+  }
+
+  private static Assignment assignment(long n, int w, DataSplit split, long seed, Chunks chunks) {
+    Assignment a = split.assignment(n, w, seed);
+    return chunks == null ? a : new Assignment.Chunked(a, chunks);
   }
 
   /** One source partition's records as pieces keyed by destination partition, in index order per destination. */

@@ -87,6 +87,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   private final BooleanParam outerNesterov;
   private final BooleanParam resetOptimizerState;
   private final BooleanParam shuffle;
+  private final IntParam shuffleBuffer;
   private final LongParam seed;
   private final Param<String> split;
   private final IntParam numWorkers;
@@ -146,6 +147,9 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
         "start every round with zero momentum / Adam moments instead of averaging them with the parameters");
     shuffle = new BooleanParam(this, "shuffle", "visit each partition's records in an order from (seed, epoch, partition); "
         + "false = DataFrame order");
+    shuffleBuffer = new IntParam(this, "shuffleBuffer", "0 = each task holds and shuffles its worker's whole partition; "
+        + "N > 0 = the rows are kept in chunks of about N/4 and streamed, shuffled within windows of about N rows, for "
+        + "partitions larger than a task's memory", ParamValidators.gtEq(0));
     seed = new LongParam(this, "seed", "seed of initialisation, shuffling and dropout");
     split = new Param<>(this, "split", "which rows go to which worker: " + splitDoc(), new Validators.Split());
     numWorkers = new IntParam(this, "numWorkers", "partitions trained in parallel; 0 = the cores Spark gives the job",
@@ -169,7 +173,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     LearningRate rate = TrainDefaults.learningRate();
     List<ParamPair<?>> defaults = List.of(architecture.w("tutorial-cnn"), inputShape.w(""), freeze.w(""), init.w(""), initSkip.w(""), normalize.w("none"), augment.w("none"), epochs.w(5), batchSize.w(64),
         optimizer.w("sgd"), nesterov.w(false), roundsPerEpoch.w(TrainDefaults.ROUNDS_PER_EPOCH), roundsSchedule.w(""),
-        outer.w(TrainDefaults.OUTER), resetOptimizerState.w(false), shuffle.w(true), seed.w(1L),
+        outer.w(TrainDefaults.OUTER), resetOptimizerState.w(false), shuffle.w(true), shuffleBuffer.w(0), seed.w(1L),
         split.w(TrainDefaults.SPLIT), numWorkers.w(0), labelCol.w("label"), lrSchedule.w(rate.schedule().name()),
         lrMilestones.w(new double[0]), lrGamma.w(rate.gamma()), lrMin.w(rate.min()), warmupEpochs.w(rate.warmupEpochs()),
         lrScaling.w(rate.scaling().name()), maxLrScale.w(rate.maxScale()));
@@ -278,6 +282,20 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
 
   public LongParam seed() {
     return seed;
+  }
+
+  public IntParam shuffleBuffer() {
+    return shuffleBuffer;
+  }
+
+  public int getShuffleBuffer() {
+    return (Integer) getOrDefault(shuffleBuffer);
+  }
+
+  /** Records of the shuffle buffer; 0 (default) = none: see {@link TrainConfig#shuffleBuffer()}. */
+  public CnnClassifier setShuffleBuffer(int value) {
+    set(shuffleBuffer, value);
+    return this;
   }
 
   public Param<String> split() {
@@ -677,6 +695,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     cfg = getRoundsSchedule().isEmpty() ? cfg.roundsPerEpoch(getRoundsPerEpoch())
         : cfg.roundsSchedule(TrainConfig.parseRounds(getRoundsSchedule(), "roundsSchedule"));
     return cfg.resetOptimizerState(getResetOptimizerState()).seed(getSeed()).shuffle(getShuffle())
+        .shuffleBuffer(getShuffleBuffer())
         .learningRate(learningRate()).outer(new OuterConfig(getOuter(), getOuterLr(), getOuterMomentum(), getOuterNesterov()));
   }
 
@@ -695,7 +714,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
     KryoSettings.check(jsc.getConf());
     int w = getNumWorkers() > 0 ? getNumWorkers() : Math.max(1, jsc.defaultParallelism());
     DataOptions options = DataOptions.of(null, w).withColumns(getFeaturesCol(), getLabelCol())
-        .withSplit(DataSplit.find(getSplit()).orElseThrow(), getSeed());
+        .withSplit(DataSplit.find(getSplit()).orElseThrow(), getSeed()).withShuffleBuffer(getShuffleBuffer());
     if (!getInputShape().isEmpty()) {
       options = options.withInputShape(Shape.parse(getInputShape()), false);
     }

@@ -11,6 +11,7 @@ import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.cnnspark.driver.data.Chunks;
 import org.cnnspark.driver.data.ImageBlock;
 import org.cnnspark.driver.data.LoadedData;
 import org.cnnspark.driver.spark.JobNames;
@@ -44,6 +45,8 @@ public final class DistributedTrainer {
   private final TrainConfig config;
   private final ReduceMode reduce;
   private final Set<String> executorKernels = new TreeSet<>();
+  /** The chunks the current run streams; null when each partition is a worker's whole data. */
+  private Chunks streamed;
 
   /** Reduces as the Spark setting {@value ReduceMode#CONF} says (default auto). */
   public DistributedTrainer(JavaSparkContext jsc, EngineSpec engine, TrainConfig config) {
@@ -111,7 +114,66 @@ public final class DistributedTrainer {
    * @param test scored after each epoch (or each round, see {@link TrainConfig#evalEveryRound()}); may be null
    */
   public TrainState run(JavaRDD<ImageBlock> train, JavaRDD<ImageBlock> test, TrainState from, RoundListener listener) {
-    int workers = train.getNumPartitions();
+    if (config.shuffleBuffer() > 0) {
+      throw new IllegalArgumentException("a shuffle buffer needs the training data loaded in chunks: load it with "
+          + "DataOptions.withShuffleBuffer and train on the LoadedData");
+    }
+    return run(new RoundData(train, null, train.getNumPartitions()), test, from, listener);
+  }
+
+  /**
+   * As {@link #run(JavaRDD, JavaRDD, TrainState, RoundListener)}, for data that may be kept in
+   * chunks: with a shuffle buffer each round streams the chunks its minibatches need; without one,
+   * each worker reads all its chunks in order, as one partition.
+   */
+  public TrainState run(LoadedData train, JavaRDD<ImageBlock> test, TrainState from, RoundListener listener) {
+    if (train.chunks() == null) {
+      return run(train.blocks(), test, from, listener);
+    }
+    return run(new RoundData(null, train, train.partitions()), test, from, listener);
+  }
+
+  /** The training data of each round: the same partitions, or a view of the round's chunks. */
+  private final class RoundData {
+    private final JavaRDD<ImageBlock> whole;
+    private final LoadedData chunked;
+    final int workers;
+
+    RoundData(JavaRDD<ImageBlock> whole, LoadedData chunked, int workers) {
+      this.whole = whole;
+      this.chunked = chunked;
+      this.workers = workers;
+    }
+
+    Chunks streamed() {
+      return chunked != null && config.shuffleBuffer() > 0 ? chunked.chunks() : null;
+    }
+
+    JavaRDD<ImageBlock> round(int epoch, int round) {
+      if (chunked == null) {
+        return whole;
+      }
+      Chunks chunks = chunked.chunks();
+      int[][] order = new int[workers][];
+      for (int p = 0; p < workers; p++) {
+        if (config.shuffleBuffer() == 0) {
+          order[p] = java.util.stream.IntStream.range(0, chunks.chunks(p)).toArray();
+          continue;
+        }
+        StreamOrder o = new StreamOrder(chunks, config.shuffleBuffer(), config.seed(), epoch, p, config.shuffle());
+        int batches = EpochOrder.batches((int) o.records(), config.batchSize());
+        int k = config.roundsInEpoch(epoch);
+        long first = (long) EpochOrder.firstBatch(batches, round, k) * config.batchSize();
+        long end = Math.min(o.records(), (long) EpochOrder.firstBatch(batches, round + 1, k) * config.batchSize());
+        order[p] = first >= end ? new int[0] : o.chunksOf(o.windowOf(first), o.windowOf(end - 1));
+      }
+      return chunked.workerView(order);
+    }
+  }
+
+  private TrainState run(RoundData data, JavaRDD<ImageBlock> test, TrainState from, RoundListener listener) {
+    int workers = data.workers;
+    streamed = data.streamed();
     long resultFloats = from.params().length + (long) from.state().length;
     boolean sharded = reduce.sharded(workers, 4 * resultFloats);
     double base = engine.optimizerConfig().lr();
@@ -130,6 +192,7 @@ public final class DistributedTrainer {
       int k = config.roundsInEpoch(epoch);
       long start = System.nanoTime();
       TrainState before = state;
+      JavaRDD<ImageBlock> train = data.round(epoch, round);
       RoundOutcome out = sharded ? shuffleRound(train, before, workers, outer, trainable, roundName(epoch, round, k))
           : named(roundName(epoch, round, k) + ": train", () -> collectRound(train, before, workers, outer, trainable));
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -206,7 +269,7 @@ public final class DistributedTrainer {
   private RoundTask task(TrainState state, int workers, Broadcast<float[]> params, Broadcast<float[]> optState) {
     return new RoundTask(engine, config, params, optState, state.steps(), state.epoch(), state.round(), workers,
         jsc.sc().longAccumulator("cnn-spark examples"), jsc.sc().doubleAccumulator("cnn-spark loss sum"),
-        jsc.sc().longAccumulator("cnn-spark correct"));
+        jsc.sc().longAccumulator("cnn-spark correct"), streamed);
   }
 
   /** Every partition's result comes to the driver, which sums them ({@link ParamSum}). */

@@ -20,18 +20,26 @@ public final class EpochOrder {
 
   /** Record order of a partition of n records in an epoch: a permutation of 0..n-1 (identity when !shuffle). */
   public static int[] order(long seed, int epoch, int partition, int n, boolean shuffle) {
+    return shuffle ? permutation(Seeds.mix(seed, SHUFFLE, epoch, partition), n) : identity(n);
+  }
+
+  static int[] identity(int n) {
     int[] order = new int[n];
     for (int i = 0; i < n; i++) {
       order[i] = i;
     }
-    if (shuffle) {
-      SplittableRandom rnd = new SplittableRandom(Seeds.mix(seed, SHUFFLE, epoch, partition));
-      for (int i = n - 1; i > 0; i--) { // Fisher-Yates
-        int j = rnd.nextInt(i + 1);
-        int t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
+    return order;
+  }
+
+  /** A permutation of 0..n-1 drawn from {@code seed}: Fisher-Yates over a SplittableRandom. */
+  static int[] permutation(long seed, int n) {
+    int[] order = identity(n);
+    SplittableRandom rnd = new SplittableRandom(seed);
+    for (int i = n - 1; i > 0; i--) {
+      int j = rnd.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
     }
     return order;
   }

@@ -15,6 +15,10 @@ final class PartitionData {
   private final int[] starts;
   private final int imageSize;
 
+  PartitionData(List<ImageBlock> blocks) {
+    this(blocks.iterator());
+  }
+
   PartitionData(Iterator<ImageBlock> it) {
     int size = -1;
     while (it.hasNext()) {
@@ -60,6 +64,15 @@ final class PartitionData {
       System.arraycopy(blk.pixels(), off * imageSize, pixels, (i - from) * imageSize, imageSize);
       labels[i - from] = blk.labels()[off];
     }
+  }
+
+  /** Copies local record r into batch slot {@code slot}. */
+  void copy(int r, byte[] pixels, int[] labels, int slot) {
+    int b = block(r);
+    ImageBlock blk = blocks.get(b);
+    int off = r - starts[b];
+    System.arraycopy(blk.pixels(), off * imageSize, pixels, slot * imageSize, imageSize);
+    labels[slot] = blk.labels()[off];
   }
 
   /** The block holding local record r (binary search over block starts). */

@@ -33,6 +33,11 @@ final class Provenance {
     prov.put("epochs", Integer.toString(cfg.epochs()));
     prov.put("batch_size", Integer.toString(cfg.batchSize()));
     prov.put("shuffle", Boolean.toString(cfg.shuffle()));
+    if (cfg.shuffleBuffer() > 0) {
+      prov.put("shuffle_buffer", Integer.toString(cfg.shuffleBuffer()));
+      prov.put("chunks", data.train().chunks() == null ? "none" : data.train().chunks().partitions() + " of "
+          + data.train().chunks().records() + " records");
+    }
     prov.put("lr_schedule", cfg.learningRate().describe(cfg.epochs()));
     prov.put("lr_scale", Double.toString(cfg.learningRate().scale(data.train().partitions())));
     prov.put("spark_version", sc.version());

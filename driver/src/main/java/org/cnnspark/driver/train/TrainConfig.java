@@ -24,12 +24,26 @@ import java.util.List;
  *     absent: {@link OuterConfig#ABSENT}, the plain average)
  * @param roundsSchedule rounds of epoch 1, 2, ... (at least two entries, no more than the epochs), the
  *     last repeated for every later epoch; empty (the default) = {@code roundsPerEpoch} every epoch
+ * @param shuffleBuffer 0 (the default, and absent) = each partition holds its worker's data and
+ *     shuffles all of it every epoch; N > 0 = the data is kept in chunks and streamed, shuffled
+ *     within windows of about N records ({@link StreamOrder}): for partitions larger than a task's memory
  */
 public record TrainConfig(int epochs, int batchSize, int roundsPerEpoch, boolean resetOptimizerState, long seed,
-    boolean shuffle, boolean evalEveryRound, LearningRate learningRate, OuterConfig outer, List<Integer> roundsSchedule)
-    implements java.io.Serializable {
+    boolean shuffle, boolean evalEveryRound, LearningRate learningRate, OuterConfig outer, List<Integer> roundsSchedule,
+    int shuffleBuffer) implements java.io.Serializable {
+
+  /** Without a shuffle buffer (the fields before it). */
+  public TrainConfig(int epochs, int batchSize, int roundsPerEpoch, boolean resetOptimizerState, long seed,
+      boolean shuffle, boolean evalEveryRound, LearningRate learningRate, OuterConfig outer, List<Integer> roundsSchedule) {
+    this(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, shuffle, evalEveryRound, learningRate, outer,
+        roundsSchedule, 0);
+  }
 
   public TrainConfig {
+    if (shuffleBuffer < 0) {
+      throw new IllegalArgumentException("the shuffle buffer must be >= 0 records (0 = none), got " + shuffleBuffer
+          + " (--shuffle-buffer)");
+    }
     if (epochs < 1) {
       throw new IllegalArgumentException("epochs must be >= 1, got " + epochs + " (--epochs)");
     }
@@ -62,7 +76,7 @@ public record TrainConfig(int epochs, int batchSize, int roundsPerEpoch, boolean
    */
   public static TrainConfig defaults() {
     return new TrainConfig(5, 64, TrainDefaults.ROUNDS_PER_EPOCH, false, 1, true, false, TrainDefaults.learningRate(),
-        TrainDefaults.outer(), List.of());
+        TrainDefaults.outer(), List.of(), 0);
   }
 
   /**
@@ -70,23 +84,23 @@ public record TrainConfig(int epochs, int batchSize, int roundsPerEpoch, boolean
    * the optimizer's rate throughout, the plain average. The behaviour of builds before those options.
    */
   public static TrainConfig absent() {
-    return new TrainConfig(5, 64, 1, false, 1, true, false, LearningRate.constant(), OuterConfig.ABSENT, List.of());
+    return new TrainConfig(5, 64, 1, false, 1, true, false, LearningRate.constant(), OuterConfig.ABSENT, List.of(), 0);
   }
 
   public TrainConfig epochs(int value) {
     return new TrainConfig(value, batchSize, roundsPerEpoch, resetOptimizerState, seed, shuffle, evalEveryRound,
-        learningRate, outer, roundsSchedule);
+        learningRate, outer, roundsSchedule, shuffleBuffer);
   }
 
   public TrainConfig batchSize(int value) {
     return new TrainConfig(epochs, value, roundsPerEpoch, resetOptimizerState, seed, shuffle, evalEveryRound,
-        learningRate, outer, roundsSchedule);
+        learningRate, outer, roundsSchedule, shuffleBuffer);
   }
 
   /** K rounds in every epoch (and no schedule). */
   public TrainConfig roundsPerEpoch(int value) {
     return new TrainConfig(epochs, batchSize, value, resetOptimizerState, seed, shuffle, evalEveryRound,
-        learningRate, outer, List.of());
+        learningRate, outer, List.of(), shuffleBuffer);
   }
 
   /**
@@ -99,37 +113,43 @@ public record TrainConfig(int epochs, int batchSize, int roundsPerEpoch, boolean
     }
     int last = value.get(value.size() - 1);
     return new TrainConfig(epochs, batchSize, last, resetOptimizerState, seed, shuffle, evalEveryRound, learningRate,
-        outer, value.size() == 1 ? List.of() : value);
+        outer, value.size() == 1 ? List.of() : value, shuffleBuffer);
   }
 
   public TrainConfig resetOptimizerState(boolean value) {
     return new TrainConfig(epochs, batchSize, roundsPerEpoch, value, seed, shuffle, evalEveryRound, learningRate,
-        outer, roundsSchedule);
+        outer, roundsSchedule, shuffleBuffer);
   }
 
   public TrainConfig seed(long value) {
     return new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, value, shuffle, evalEveryRound,
-        learningRate, outer, roundsSchedule);
+        learningRate, outer, roundsSchedule, shuffleBuffer);
   }
 
   public TrainConfig shuffle(boolean value) {
     return new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, value, evalEveryRound,
-        learningRate, outer, roundsSchedule);
+        learningRate, outer, roundsSchedule, shuffleBuffer);
   }
 
   public TrainConfig evalEveryRound(boolean value) {
     return new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, shuffle, value,
-        learningRate, outer, roundsSchedule);
+        learningRate, outer, roundsSchedule, shuffleBuffer);
   }
 
   public TrainConfig learningRate(LearningRate value) {
     return new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, shuffle, evalEveryRound,
-        value, outer, roundsSchedule);
+        value, outer, roundsSchedule, shuffleBuffer);
+  }
+
+  /** Streams each worker's chunks through a shuffle buffer of {@code value} records (0 = none). */
+  public TrainConfig shuffleBuffer(int value) {
+    return new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, shuffle, evalEveryRound,
+        learningRate, outer, roundsSchedule, value);
   }
 
   public TrainConfig outer(OuterConfig value) {
     return new TrainConfig(epochs, batchSize, roundsPerEpoch, resetOptimizerState, seed, shuffle, evalEveryRound,
-        learningRate, value, roundsSchedule);
+        learningRate, value, roundsSchedule, shuffleBuffer);
   }
 
   /**

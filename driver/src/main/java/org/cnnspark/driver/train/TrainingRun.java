@@ -117,7 +117,7 @@ public final class TrainingRun {
     all.add(metrics);
     all.addAll(listeners);
     TrainState start = from == null ? TrainState.start(net.paramsArray(), stateSize) : from;
-    return trainer.run(data.train().blocks(), data.test() == null ? null : data.test().blocks(), start, (m, state) -> {
+    return trainer.run(data.train(), data.test() == null ? null : data.test().blocks(), start, (m, state) -> {
       for (RoundListener l : all) {
         l.onRound(m, state);
       }

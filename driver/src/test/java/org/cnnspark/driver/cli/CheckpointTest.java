@@ -214,6 +214,28 @@ class CheckpointTest {
     return copy;
   }
 
+  /** With a shuffle buffer (streamed chunks) a resumed run reads the same windows: the uninterrupted bits. */
+  @Test
+  void aStreamedRunResumesMidEpochWithTheUninterruptedBits() throws IOException {
+    Path straight = dir.resolve("streamed");
+    CliTest.Run r = train(straight, "--shuffle-buffer", "300");
+    assertEquals(0, r.code(), r.err());
+    ModelFile model = CliTest.readModel(straight);
+    assertEquals("300", model.provenance().get("shuffle_buffer"));
+    assertEquals("28 of 75 records", model.provenance().get("chunks"), "1,000 records a worker: 14 chunks of 75 each");
+    assertFalse(Arrays.equals(modelParams(full), modelParams(straight)), "a buffer changes the order, so the bits");
+    Path resumed = dir.resolve("streamed-resumed");
+    Files.createDirectories(resumed.resolve(Checkpoints.DIR));
+    Files.copy(straight.resolve(Checkpoints.DIR).resolve("round-000005.cnn"),
+        resumed.resolve(Checkpoints.DIR).resolve("round-000005.cnn"));
+    CliTest.Run other = train(resumed, "--resume", "--shuffle-buffer", "600");
+    assertEquals(2, other.code(), other.err());
+    assertTrue(other.err().contains("--shuffle-buffer"), other.err());
+    CliTest.Run again = train(resumed, "--resume"); // the checkpoint's buffer
+    assertEquals(0, again.code(), again.err());
+    assertArrayEquals(modelParams(straight), modelParams(resumed));
+  }
+
   @Test
   void resumingWithMoreEpochsIsTheLongerRun() throws IOException {
     Path longer = copyWith("longer", 6);

@@ -428,4 +428,17 @@ class CnnClassifierTest {
     CnnClassificationModel mixed = classifier().setEpochs(1).setSplit("mixed").fit(train);
     assertEquals("mixed", mixed.modelFile().provenance().get("dataset_split"));
   }
+
+  /** A DataFrame streamed through a shuffle buffer in row order trains the bits of whole partitions. */
+  @Test
+  void theShuffleBufferParamStreamsTheRows() {
+    assertEquals(0, new CnnClassifier().getShuffleBuffer());
+    assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setShuffleBuffer(-1));
+    CnnClassificationModel whole = classifier().setEpochs(1).setShuffle(false).fit(train);
+    CnnClassificationModel streamed = classifier().setEpochs(1).setShuffle(false).setShuffleBuffer(200).fit(train);
+    assertEquals("200", streamed.modelFile().provenance().get("shuffle_buffer"));
+    assertArrayEquals(whole.modelFile().params(), streamed.modelFile().params());
+    CnnClassificationModel shuffled = classifier().setEpochs(1).setShuffleBuffer(200).fit(train);
+    assertFalse(java.util.Arrays.equals(whole.modelFile().params(), shuffled.modelFile().params()));
+  }
 }
