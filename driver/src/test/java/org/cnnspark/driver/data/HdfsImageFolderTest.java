@@ -118,7 +118,8 @@ class HdfsImageFolderTest extends SparkDataTest {
 
     // The plan sees hdfs:// paths: the executors (local mode, this JVM) read them from the DataNode.
     PlannedSource.Plan plan = plan(onHdfs);
-    assertTrue(plan.slices().get(0).paths[0].startsWith(hdfs + "/images/c0/img_"), plan.slices().get(0).paths[0]);
+    String first = ((ImageFolderSource) plan.source()).file(plan.slices().get(0), 0);
+    assertTrue(first.startsWith(hdfs + "/images/c0/img_"), first);
     // One getListing RPC per directory (the root, then each class folder): fewer than dfs.ls.limit entries each.
     long rpcs = listingRpcs();
     plan(onHdfs);
