@@ -215,7 +215,8 @@ public final class DistributedTrainer {
       RoundMetrics m = new RoundMetrics(epoch + 1, round + 1, k, out.totals().count(),
           out.totals().count() == 0 ? Double.NaN : out.totals().lossSum() / out.totals().count(),
           out.totals().count() == 0 ? Double.NaN : (double) out.totals().correct() / out.totals().count(), testLoss, testAcc, testN, seconds,
-          out.totals().taskSeconds(), evalSeconds, config.lr(base, epoch + (double) round / k, workers));
+          out.totals().taskSeconds(), evalSeconds, config.lr(base, epoch + (double) round / k, workers),
+          out.totals().fetchSeconds(), out.reduceSeconds(), out.driverSeconds());
       state = next;
       epochExamples = round == 0 ? out.totals().count() : epochExamples + out.totals().count();
       // A round in which no partition had a minibatch (more rounds than minibatches: small data)
@@ -246,11 +247,20 @@ public final class DistributedTrainer {
         + "rule needs " + size + ": it is not from this run's architecture and outer options");
   }
 
-  /** A round's examples, loss sum, correct count, most steps of a partition, and longest task in seconds. */
-  private record Totals(long count, double lossSum, long correct, long maxSteps, double taskSeconds) {}
+  /**
+   * A round's examples, loss sum, correct count, most steps of a partition, longest task in the
+   * engine and longest wait of a task for the broadcast, in seconds.
+   */
+  private record Totals(long count, double lossSum, long correct, long maxSteps, double taskSeconds,
+      double fetchSeconds) {}
 
-  /** A round's totals and the state it leads to (the previous state's values when it had no examples). */
-  private record RoundOutcome(Totals totals, float[] params, float[] state, float[] outer) {}
+  /**
+   * A round's totals and the state it leads to (the previous state's values when it had no
+   * examples); the longest reduce task (0 when the driver sums) and the driver's own seconds
+   * outside Spark's jobs (broadcasting, summing or assembling the result).
+   */
+  private record RoundOutcome(Totals totals, float[] params, float[] state, float[] outer, double reduceSeconds,
+      double driverSeconds) {}
 
   /** "cnn-spark epoch 3 round 2/4" (1-based), the name of the round's jobs in Spark's UI. */
   static String roundName(int epoch, int round, int rounds) {
@@ -275,11 +285,14 @@ public final class DistributedTrainer {
   /** Every partition's result comes to the driver, which sums them ({@link ParamSum}). */
   private RoundOutcome collectRound(JavaRDD<ImageBlock> train, TrainState state, int workers, OuterSgd outer,
       int trainable) {
+    long t0 = System.nanoTime();
     Broadcast<float[]> params = jsc.broadcast(state.params());
     Broadcast<float[]> optState = config.resetOptimizerState() ? null : jsc.broadcast(state.state());
     try {
+      long t1 = System.nanoTime();
       List<PartitionResult> results = SparkErrors.collect(train.mapPartitionsWithIndex(
           task(state, workers, params, optState), true));
+      long t2 = System.nanoTime();
       ParamSum sum = new ParamSum(state.params().length, state.state().length);
       List<RoundSummary> summaries = new ArrayList<>();
       // collect() returns partition 0's result first, whatever order the tasks finished in
@@ -299,7 +312,9 @@ public final class DistributedTrainer {
         next = step.params();
         outerState = step.buffer();
       }
-      return new RoundOutcome(totals(summaries), next, sum.averageState(state.state()), outerState);
+      float[] nextState = sum.averageState(state.state());
+      return new RoundOutcome(totals(summaries), next, nextState, outerState, 0,
+          ((t1 - t0) + (System.nanoTime() - t2)) / 1e9);
     } finally {
       params.destroy();
       if (optState != null) {
@@ -315,22 +330,27 @@ public final class DistributedTrainer {
    */
   private RoundOutcome shuffleRound(JavaRDD<ImageBlock> train, TrainState state, int workers, OuterSgd outer,
       int trainable, String name) {
+    long t0 = System.nanoTime();
     int p = state.params().length;
     ShardLayout layout = ShardLayout.of(p, state.state().length, workers, maxShardFloats());
     Broadcast<float[]> params = jsc.broadcast(state.params());
     Broadcast<float[]> optState = config.resetOptimizerState() ? null : jsc.broadcast(state.state());
     Broadcast<float[]> outerBuffer = state.outer().length == 0 ? null : jsc.broadcast(state.outer());
     try {
+      long t1 = System.nanoTime();
       JavaPairRDD<Integer, RoundPiece> pieces = named(name + ": train", () -> train.mapPartitionsWithIndex(
           task(state, workers, params, optState), true).flatMapToPair(new ShardSplit(layout)));
       ShardReduce reduce = new ShardReduce(layout, workers, params, outerBuffer, outer, trainable);
       List<ReducedShard> shards = named(name + ": reduce", () -> SparkErrors.collect(
           pieces.partitionBy(new HashPartitioner(layout.shards())).mapPartitionsWithIndex(reduce, true)));
+      long t2 = System.nanoTime();
+      double reduceSeconds = shards.stream().mapToDouble(ReducedShard::seconds).max().orElse(0);
       List<RoundSummary> summaries = List.of(shards.get(0).summaries());
       checkSummaries(state, summaries);
       Totals totals = totals(summaries);
       if (totals.count() == 0) {
-        return new RoundOutcome(totals, state.params().clone(), state.state().clone(), state.outer());
+        return new RoundOutcome(totals, state.params().clone(), state.state().clone(), state.outer(), reduceSeconds,
+            ((t1 - t0) + (System.nanoTime() - t2)) / 1e9);
       }
       float[] next = new float[p];
       float[] nextState = new float[state.state().length];
@@ -349,7 +369,8 @@ public final class DistributedTrainer {
           System.arraycopy(s.outer(), 0, nextOuter, from, s.outer().length);
         }
       }
-      return new RoundOutcome(totals, next, nextState, nextOuter);
+      return new RoundOutcome(totals, next, nextState, nextOuter, reduceSeconds,
+          ((t1 - t0) + (System.nanoTime() - t2)) / 1e9);
     } finally {
       params.destroy();
       if (optState != null) {
@@ -368,11 +389,13 @@ public final class DistributedTrainer {
     long correct = 0;
     long maxSteps = 0;
     double seconds = 0;
+    double fetch = 0;
     for (RoundSummary s : summaries) {
       if (s.kernels() != null) {
         executorKernels.add(s.kernels());
       }
       seconds = Math.max(seconds, s.seconds());
+      fetch = Math.max(fetch, s.fetchSeconds());
       if (s.count() > 0) {
         count += s.count();
         lossSum += s.lossSum();
@@ -380,7 +403,7 @@ public final class DistributedTrainer {
         maxSteps = Math.max(maxSteps, s.steps());
       }
     }
-    return new Totals(count, lossSum, correct, maxSteps, seconds);
+    return new Totals(count, lossSum, correct, maxSteps, seconds, fetch);
   }
 
   /**

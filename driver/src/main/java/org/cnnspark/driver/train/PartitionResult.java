@@ -20,6 +20,7 @@ public final class PartitionResult implements Serializable {
   private float[] state;
   private String kernels;
   private double seconds;
+  private double fetchSeconds;
 
   /** For Kryo. */
   @SuppressWarnings("unused")
@@ -75,6 +76,16 @@ public final class PartitionResult implements Serializable {
   }
 
   /** Seconds the task spent in the engine. */
+  /** Seconds the task waited for the round's broadcast values (parameters, optimizer state). */
+  public double fetchSeconds() {
+    return fetchSeconds;
+  }
+
+  PartitionResult withFetchSeconds(double value) {
+    fetchSeconds = value;
+    return this;
+  }
+
   public double seconds() {
     return seconds;
   }

@@ -14,12 +14,14 @@ public final class ReducedShard implements Serializable {
   private float[] values;
   private float[] outer;
   private RoundSummary[] summaries;
+  private double seconds;
 
   /** For Kryo. */
   @SuppressWarnings("unused")
   private ReducedShard() {}
 
-  ReducedShard(int shard, float[] values, float[] outer, RoundSummary[] summaries) {
+  ReducedShard(int shard, float[] values, float[] outer, RoundSummary[] summaries, double seconds) {
+    this.seconds = seconds;
     this.shard = shard;
     this.values = values;
     this.outer = outer;
@@ -36,6 +38,11 @@ public final class ReducedShard implements Serializable {
 
   public float[] outer() {
     return outer;
+  }
+
+  /** The reduce task's seconds, fetching the pieces included. */
+  public double seconds() {
+    return seconds;
   }
 
   public RoundSummary[] summaries() {

@@ -22,11 +22,25 @@ import java.io.IOException;
  *     what Spark adds: scheduling, broadcast, result transfer, averaging, and waiting for a straggler)
  * @param lr the learning rate at the round's start (t = epoch + round / K, see {@link LearningRate});
  *     NaN in a line written before rates were recorded
+ * @param broadcastSeconds the longest a task waited for the round's broadcast (parameters, state)
+ * @param reduceSeconds the longest reduce task when results are summed through the shuffle, else 0
+ * @param driverSeconds the driver's own work outside Spark's jobs: broadcasting the state, summing
+ *     collected results or assembling the shards, the outer step. These three are NaN in lines
+ *     written before they were recorded; seconds minus them and taskSeconds is scheduling,
+ *     serialisation, result transfer and waiting for stragglers
  */
 public record RoundMetrics(int epoch, int round, int roundsPerEpoch, long examples, double loss, double trainAccuracy,
     double testLoss, double testAccuracy, long testExamples, double seconds, double taskSeconds, double evalSeconds,
-    double lr) {
+    double lr, double broadcastSeconds, double reduceSeconds, double driverSeconds) {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Without the split of a round's time. */
+  public RoundMetrics(int epoch, int round, int roundsPerEpoch, long examples, double loss, double trainAccuracy,
+      double testLoss, double testAccuracy, long testExamples, double seconds, double taskSeconds, double evalSeconds,
+      double lr) {
+    this(epoch, round, roundsPerEpoch, examples, loss, trainAccuracy, testLoss, testAccuracy, testExamples, seconds,
+        taskSeconds, evalSeconds, lr, Double.NaN, Double.NaN, Double.NaN);
+  }
   /** Fields every line has (the rest are written only when the test set was scored). */
   private static final String[] REQUIRED = {"epoch", "round", "loss", "train_accuracy", "images_per_s", "seconds"};
 
@@ -58,6 +72,11 @@ public record RoundMetrics(int epoch, int round, int roundsPerEpoch, long exampl
     o.put("images_per_s", imagesPerSecond());
     o.put("seconds", seconds);
     o.put("task_seconds", taskSeconds);
+    if (!Double.isNaN(driverSeconds)) {
+      o.put("broadcast_seconds", broadcastSeconds);
+      o.put("reduce_seconds", reduceSeconds);
+      o.put("driver_seconds", driverSeconds);
+    }
     return o.toString();
   }
 
@@ -82,7 +101,9 @@ public record RoundMetrics(int epoch, int round, int roundsPerEpoch, long exampl
         o.path("examples").asLong(), o.path("loss").asDouble(), o.path("train_accuracy").asDouble(),
         o.path("test_loss").asDouble(Double.NaN), o.path("test_accuracy").asDouble(Double.NaN),
         o.path("test_examples").asLong(), o.path("seconds").asDouble(), o.path("task_seconds").asDouble(),
-        o.path("eval_seconds").asDouble(), o.path("lr").asDouble(Double.NaN));
+        o.path("eval_seconds").asDouble(), o.path("lr").asDouble(Double.NaN),
+        o.path("broadcast_seconds").asDouble(Double.NaN), o.path("reduce_seconds").asDouble(Double.NaN),
+        o.path("driver_seconds").asDouble(Double.NaN));
   }
 
   /** The console progress line. */

@@ -22,6 +22,7 @@ public final class RoundSummary implements Serializable {
   private long steps;
   private String kernels;
   private double seconds;
+  private double fetchSeconds;
   private int badKind;
   private int badIndex;
   private double badValue;
@@ -38,6 +39,7 @@ public final class RoundSummary implements Serializable {
     steps = r.steps();
     kernels = r.kernels();
     seconds = r.seconds();
+    fetchSeconds = r.fetchSeconds();
     if (count == 0) {
       return;
     }
@@ -89,6 +91,10 @@ public final class RoundSummary implements Serializable {
 
   public String kernels() {
     return kernels;
+  }
+
+  public double fetchSeconds() {
+    return fetchSeconds;
   }
 
   public double seconds() {

@@ -156,14 +156,17 @@ final class RoundTask implements Function2<Integer, Iterator<ImageBlock>, Iterat
           + " bytes but the model's input " + engine.inputShape() + " needs " + engine.inputShape().size()
           + ": load the data with the model's input shape");
     }
+    long fetch = System.nanoTime();
+    float[] p = params.value();
+    float[] s = state == null ? null : state.value();
     long start = System.nanoTime();
     Trainer trainer = EngineCache.borrow(engine);
     try {
-      trainer.network().setParams(params.value());
-      if (state == null) {
+      trainer.network().setParams(p);
+      if (s == null) {
         trainer.optimizer().reset();
       } else {
-        trainer.optimizer().setState(state.value());
+        trainer.optimizer().setState(s);
         trainer.optimizer().setSteps(steps);
       }
       byte[] pixels = new byte[Math.min(batch, n) * imageSize];
@@ -181,7 +184,7 @@ final class RoundTask implements Function2<Integer, Iterator<ImageBlock>, Iterat
       }
       return new PartitionResult(partition, total.count(), total.lossSum(), total.correct(), end - first,
           trainer.network().paramsArray(), trainer.optimizer().stateArray(), trainer.network().gemm().name(),
-          (System.nanoTime() - start) / 1e9);
+          (System.nanoTime() - start) / 1e9).withFetchSeconds((start - fetch) / 1e9);
     } finally {
       EngineCache.giveBack(engine, trainer);
     }

@@ -39,6 +39,7 @@ final class ShardReduce implements Function2<Integer, Iterator<Tuple2<Integer, R
 
   @Override
   public Iterator<ReducedShard> call(Integer shard, Iterator<Tuple2<Integer, RoundPiece>> pieces) {
+    long t0 = System.nanoTime(); // from the first fetch of a piece to the result
     RoundPiece[] byPartition = new RoundPiece[workers];
     List<RoundSummary> summaries = new ArrayList<>();
     while (pieces.hasNext()) {
@@ -66,7 +67,7 @@ final class ShardReduce implements Function2<Integer, Iterator<Tuple2<Integer, R
     summaries.sort(Comparator.comparingInt(RoundSummary::partition));
     RoundSummary[] out = shard == 0 ? summaries.toArray(new RoundSummary[0]) : null;
     if (count == 0) {
-      return List.of(new ReducedShard(shard, null, new float[0], out)).iterator();
+      return List.of(new ReducedShard(shard, null, new float[0], out, (System.nanoTime() - t0) / 1e9)).iterator();
     }
     float[] values = new float[sum.length];
     float[] next = new float[0];
@@ -85,6 +86,6 @@ final class ShardReduce implements Function2<Integer, Iterator<Tuple2<Integer, R
         values[i] = (float) (sum[i] / n);
       }
     }
-    return List.of(new ReducedShard(shard, values, next, out)).iterator();
+    return List.of(new ReducedShard(shard, values, next, out, (System.nanoTime() - t0) / 1e9)).iterator();
   }
 }

@@ -199,4 +199,26 @@ class ShuffleReduceTest {
         () -> run(SPEC, huge, TrainConfig.absent().epochs(3), 2, ReduceMode.COLLECT));
     assertEquals(c.getMessage(), e.getMessage(), "the same message on both paths");
   }
+
+  /** Each round's time is split into its parts, which fit in it; the JSON line carries them and reads back. */
+  @Test
+  void aRoundsTimeIsSplitIntoItsParts() {
+    for (ReduceMode mode : new ReduceMode[] {ReduceMode.COLLECT, ReduceMode.SHUFFLE}) {
+      Run r = run(SPEC, OptimizerConfig.sgd(0.01, 0.9, false, 0), TrainConfig.absent().epochs(1).roundsPerEpoch(2), 3,
+          mode);
+      for (RoundMetrics m : r.metrics()) {
+        String what = mode + " " + m.toJson();
+        assertTrue(m.broadcastSeconds() >= 0 && m.driverSeconds() > 0 && m.taskSeconds() > 0, what);
+        assertEquals(mode == ReduceMode.COLLECT, m.reduceSeconds() == 0, what);
+        assertTrue(m.broadcastSeconds() + m.taskSeconds() + m.reduceSeconds() + m.driverSeconds() <= m.seconds(), what);
+        RoundMetrics back = RoundMetrics.fromJson(m.toJson());
+        assertEquals(m.reduceSeconds(), back.reduceSeconds(), what);
+        assertEquals(m.driverSeconds(), back.driverSeconds(), what);
+        assertEquals(m.broadcastSeconds(), back.broadcastSeconds(), what);
+      }
+    }
+    RoundMetrics old = RoundMetrics.fromJson("{\"epoch\":1,\"round\":1,\"loss\":1,\"train_accuracy\":0.5,"
+        + "\"images_per_s\":10,\"seconds\":2}");
+    assertTrue(Double.isNaN(old.driverSeconds()) && !old.toJson().contains("driver_seconds"), "a line of an earlier build");
+  }
 }
