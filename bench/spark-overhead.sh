@@ -4,7 +4,9 @@
 # ROUNDS times (default 2), alternating which goes first. Both time the training epoch itself
 # (Spark: the rounds' wall time from metrics.jsonl, i.e. broadcast + tasks + reduction; engine:
 # the epoch loop); neither counts JVM or Spark start-up or decoding the data.
-# Env: DATA (default /usr/share/datasets/fashion-mnist), PREFIX (train), EPOCHS (1), ROUNDS (2), OUT.
+# Env: DATA (default /usr/share/datasets/fashion-mnist), PREFIX (train), EPOCHS (1), ROUNDS (2), OUT,
+# TRAIN_OPTS (more train options, e.g. "--rounds-per-epoch 1 --split contiguous --lr-scaling none
+# --warmup-epochs 0" for per-epoch averaging with the absent values; default: train's defaults).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="${DATA:-/usr/share/datasets/fashion-mnist}"
@@ -24,7 +26,7 @@ export OPENBLAS_NUM_THREADS=1
 spark() {
   rm -rf "$out/model-$1"
   "$root/bin/cnn-spark" train --data "$images" --labels "$labels" --epochs "$epochs" --master 'local[2]' --workers 2 \
-    --batch-size 64 --lr 0.01 --momentum 0.9 --out "$out/model-$1" 2> "$out/spark-$1.log"
+    --batch-size 64 --lr 0.01 --momentum 0.9 ${TRAIN_OPTS:-} --out "$out/model-$1" 2> "$out/spark-$1.log"
   cp "$out/model-$1/metrics.jsonl" "$out/spark-$1.jsonl"
 }
 engine() {

@@ -368,8 +368,10 @@ public final class TrainCommand implements Callable<Integer> {
           run.note("init_skip", String.join(",", initSkip));
         }
         long cached = cachedBytes(s, train);
-        System.err.printf("cnn-spark: %,d training images %s in %d partitions%s%s (cached: %.1f MB, %.0f bytes per image);"
+        System.err.printf("cnn-spark: %,d training images %s in %d partitions%s%s%s (cached: %.1f MB, %.0f bytes per image);"
             + " %s%s;%s %s%n", train.count(), train.shape(), w,
+            train.chunks() == null ? "" : String.format(" (%,d chunks of up to %,d, streamed through a buffer of %,d)",
+                train.chunks().partitions(), train.chunks().records(), cfg.shuffleBuffer()),
             train.skipped() > 0 ? " (" + train.skipped() + " bad records skipped)" : "",
             testData == null ? "" : String.format(", %,d test images", testData.count()), cached / 1e6,
             (double) cached / train.count(), cfg.averagingMode(),
