@@ -3,8 +3,8 @@ package org.cnnspark.driver.data;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.storage.StorageLevel;
-import scala.Option;
 import org.cnnspark.engine.Shape;
+import scala.Option;
 
 /**
  * A decoded dataset, cached on the executors.

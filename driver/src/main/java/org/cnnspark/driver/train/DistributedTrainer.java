@@ -45,8 +45,6 @@ public final class DistributedTrainer {
   private final TrainConfig config;
   private final ReduceMode reduce;
   private final Set<String> executorKernels = new TreeSet<>();
-  /** The chunks the current run streams; null when each partition is a worker's whole data. */
-  private Chunks streamed;
 
   /** Reduces as the Spark setting {@value ReduceMode#CONF} says (default auto). */
   public DistributedTrainer(JavaSparkContext jsc, EngineSpec engine, TrainConfig config) {
@@ -145,6 +143,7 @@ public final class DistributedTrainer {
       this.workers = workers;
     }
 
+    /** The chunks the tasks stream; null when each partition is a worker's whole data. */
     Chunks streamed() {
       return chunked != null && config.shuffleBuffer() > 0 ? chunked.chunks() : null;
     }
@@ -173,7 +172,7 @@ public final class DistributedTrainer {
 
   private TrainState run(RoundData data, JavaRDD<ImageBlock> test, TrainState from, RoundListener listener) {
     int workers = data.workers;
-    streamed = data.streamed();
+    Chunks streamed = data.streamed();
     long resultFloats = from.params().length + (long) from.state().length;
     boolean sharded = reduce.sharded(workers, 4 * resultFloats);
     double base = engine.optimizerConfig().lr();
@@ -193,8 +192,10 @@ public final class DistributedTrainer {
       long start = System.nanoTime();
       TrainState before = state;
       JavaRDD<ImageBlock> train = data.round(epoch, round);
-      RoundOutcome out = sharded ? shuffleRound(train, before, workers, outer, trainable, roundName(epoch, round, k))
-          : named(roundName(epoch, round, k) + ": train", () -> collectRound(train, before, workers, outer, trainable));
+      RoundOutcome out = sharded
+          ? shuffleRound(train, streamed, before, workers, outer, trainable, roundName(epoch, round, k))
+          : named(roundName(epoch, round, k) + ": train",
+              () -> collectRound(train, streamed, before, workers, outer, trainable));
       double seconds = (System.nanoTime() - start) / 1e9;
       int nextRound = round + 1 == k ? 0 : round + 1;
       int nextEpoch = round + 1 == k ? epoch + 1 : epoch;
@@ -276,22 +277,23 @@ public final class DistributedTrainer {
   }
 
   /** A new task each round: a stage's accumulators in Spark's UI show that round's totals. */
-  private RoundTask task(TrainState state, int workers, Broadcast<float[]> params, Broadcast<float[]> optState) {
+  private RoundTask task(TrainState state, int workers, Chunks streamed, Broadcast<float[]> params,
+      Broadcast<float[]> optState) {
     return new RoundTask(engine, config, params, optState, state.steps(), state.epoch(), state.round(), workers,
         jsc.sc().longAccumulator("cnn-spark examples"), jsc.sc().doubleAccumulator("cnn-spark loss sum"),
         jsc.sc().longAccumulator("cnn-spark correct"), streamed);
   }
 
   /** Every partition's result comes to the driver, which sums them ({@link ParamSum}). */
-  private RoundOutcome collectRound(JavaRDD<ImageBlock> train, TrainState state, int workers, OuterSgd outer,
-      int trainable) {
+  private RoundOutcome collectRound(JavaRDD<ImageBlock> train, Chunks streamed, TrainState state, int workers,
+      OuterSgd outer, int trainable) {
     long t0 = System.nanoTime();
     Broadcast<float[]> params = jsc.broadcast(state.params());
     Broadcast<float[]> optState = config.resetOptimizerState() ? null : jsc.broadcast(state.state());
     try {
       long t1 = System.nanoTime();
       List<PartitionResult> results = SparkErrors.collect(train.mapPartitionsWithIndex(
-          task(state, workers, params, optState), true));
+          task(state, workers, streamed, params, optState), true));
       long t2 = System.nanoTime();
       ParamSum sum = new ParamSum(state.params().length, state.state().length);
       List<RoundSummary> summaries = new ArrayList<>();
@@ -328,8 +330,8 @@ public final class DistributedTrainer {
    * task per shard ({@link ShardReduce}); the driver receives the new vector once and every
    * partition's summary. One job of two stages, named "...: train" and "...: reduce" in the UI.
    */
-  private RoundOutcome shuffleRound(JavaRDD<ImageBlock> train, TrainState state, int workers, OuterSgd outer,
-      int trainable, String name) {
+  private RoundOutcome shuffleRound(JavaRDD<ImageBlock> train, Chunks streamed, TrainState state, int workers,
+      OuterSgd outer, int trainable, String name) {
     long t0 = System.nanoTime();
     int p = state.params().length;
     ShardLayout layout = ShardLayout.of(p, state.state().length, workers, maxShardFloats());
@@ -339,7 +341,7 @@ public final class DistributedTrainer {
     try {
       long t1 = System.nanoTime();
       JavaPairRDD<Integer, RoundPiece> pieces = named(name + ": train", () -> train.mapPartitionsWithIndex(
-          task(state, workers, params, optState), true).flatMapToPair(new ShardSplit(layout)));
+          task(state, workers, streamed, params, optState), true).flatMapToPair(new ShardSplit(layout)));
       ShardReduce reduce = new ShardReduce(layout, workers, params, outerBuffer, outer, trainable);
       List<ReducedShard> shards = named(name + ": reduce", () -> SparkErrors.collect(
           pieces.partitionBy(new HashPartitioner(layout.shards())).mapPartitionsWithIndex(reduce, true)));

@@ -21,11 +21,11 @@ public final class ReducedShard implements Serializable {
   private ReducedShard() {}
 
   ReducedShard(int shard, float[] values, float[] outer, RoundSummary[] summaries, double seconds) {
-    this.seconds = seconds;
     this.shard = shard;
     this.values = values;
     this.outer = outer;
     this.summaries = summaries;
+    this.seconds = seconds;
   }
 
   public int shard() {

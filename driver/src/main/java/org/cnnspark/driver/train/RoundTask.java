@@ -47,7 +47,6 @@ final class RoundTask implements Function2<Integer, Iterator<ImageBlock>, Iterat
   RoundTask(EngineSpec engine, TrainConfig config, Broadcast<float[]> params, Broadcast<float[]> state, long steps,
       int epoch, int round, int workers, LongAccumulator examples, DoubleAccumulator lossSum, LongAccumulator correct,
       Chunks chunks) {
-    this.chunks = chunks;
     this.engine = engine;
     this.config = config;
     this.params = params;
@@ -59,6 +58,7 @@ final class RoundTask implements Function2<Integer, Iterator<ImageBlock>, Iterat
     this.examples = examples;
     this.lossSum = lossSum;
     this.correct = correct;
+    this.chunks = chunks;
   }
 
   @Override

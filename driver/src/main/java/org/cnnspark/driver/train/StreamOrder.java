@@ -65,12 +65,9 @@ final class StreamOrder {
 
   /** The window holding epoch position pos (0 <= pos < records()). */
   int windowOf(long pos) {
+    // Windows with records start at increasing positions (only a worker without records has an empty one).
     int k = Arrays.binarySearch(windowStart, pos);
-    k = k >= 0 ? k : -k - 2;
-    while (k + 1 < windowStart.length - 1 && windowStart[k + 1] <= pos) { // empty windows: none, but be safe
-      k++;
-    }
-    return k;
+    return k >= 0 ? k : -k - 2;
   }
 
   /** The chunks (indices within the worker) of windows first..last, in reading order. */
@@ -83,9 +80,5 @@ final class StreamOrder {
     int n = (int) (windowStart[k + 1] - windowStart[k]);
     long windowSeed = Seeds.mix(Seeds.mix(seed, WINDOW, epoch, worker), k);
     return shuffle ? EpochOrder.permutation(windowSeed, n) : EpochOrder.identity(n);
-  }
-
-  int worker() {
-    return worker;
   }
 }
