@@ -32,6 +32,8 @@ import org.cnnspark.engine.optim.OptimizerConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The rounds against the engine alone: one worker gives the engine's bits exactly (shuffled or in
@@ -165,11 +167,12 @@ class DistributedTrainerTest {
     oneWorkerMatchesEngine(TrainConfig.absent().epochs(2).batchSize(32).seed(11), SGD);
   }
 
-  @Test
-  void oneWorkerWithAugmentationIsTheEngineAloneWithIt() {
+  @ParameterizedTest
+  @ValueSource(strings = {"crop=3,flip", "resized-crop=0.3,flip"})
+  void oneWorkerWithAugmentationIsTheEngineAloneWithIt(String augment) {
     TrainConfig cfg = TrainConfig.absent().epochs(1).batchSize(32).seed(11);
     float[] plain = distributed(SGD, cfg, 1, null).params();
-    augmentation = Augmentation.parse("crop=3,flip");
+    augmentation = Augmentation.parse(augment);
     try {
       oneWorkerMatchesEngine(cfg, SGD);
       assertFalse(Arrays.equals(plain, distributed(SGD, cfg, 1, null).params()), "the augmentation changes the weights");
