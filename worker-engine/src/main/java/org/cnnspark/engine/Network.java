@@ -244,6 +244,24 @@ public final class Network {
         .map(v -> new int[] {v.offset(), v.offset() + v.size()}).toList();
   }
 
+  /**
+   * Where the values a training step never changes lie in [0, totalSize): the frozen trainable
+   * tensors ({@link #frozenRanges}) and the buffers of frozen batch norms (running statistics and
+   * count), {start, end} each, in order. Frozen tensors only, so empty when nothing is frozen.
+   */
+  public List<int[]> fixedRanges() {
+    return views.stream().filter(v -> frozen.stream().anyMatch(p -> v.trainable()
+        ? under(v.name(), p) : under(owner(v.name()) + ".weight", p)))
+        .map(v -> new int[] {v.offset(), v.offset() + v.size()})
+        .sorted(java.util.Comparator.comparingInt(r -> r[0])).toList();
+  }
+
+  /** "layer1.0.bn1" of "layer1.0.bn1.running_mean". */
+  private static String owner(String name) {
+    int dot = name.lastIndexOf('.');
+    return dot < 0 ? "" : name.substring(0, dot);
+  }
+
   private static void stopTracking(List<Layer> layers) {
     for (Layer l : layers) {
       if (l instanceof BatchNorm2d bn) {

@@ -44,6 +44,8 @@ public final class DistributedTrainer {
   private final EngineSpec engine;
   private final TrainConfig config;
   private final ReduceMode reduce;
+  /** Tests only: results carry frozen values too, as before {@link LiveValues}, to compare the bits. */
+  static boolean sendFrozen;
   private final Set<String> executorKernels = new TreeSet<>();
 
   /** Reduces as the Spark setting {@value ReduceMode#CONF} says (default auto). */
@@ -179,6 +181,8 @@ public final class DistributedTrainer {
     OuterSgd outer = config.outer().settings(workers);
     int trainable = outer.isAverage() ? 0 : engine.trainableSize();
     TrainState state = withOuterState(from, outer.stateSize(trainable));
+    LiveValues live = sendFrozen ? LiveValues.all(from.params().length, engine.trainableSize(), from.state().length)
+        : engine.liveValues(from.params().length, from.state().length);
     checkResultSize(jsc.getConf(), sharded ? 1 : workers, resultFloats + (sharded ? state.outer().length : 0));
     MemoryCheck.check(jsc.getConf(), from.params().length, from.state().length, state.outer().length, workers, sharded,
         maxShardFloats());
@@ -193,9 +197,9 @@ public final class DistributedTrainer {
       TrainState before = state;
       JavaRDD<ImageBlock> train = data.round(epoch, round);
       RoundOutcome out = sharded
-          ? shuffleRound(train, streamed, before, workers, outer, trainable, roundName(epoch, round, k))
+          ? shuffleRound(train, streamed, before, workers, outer, live, roundName(epoch, round, k))
           : named(roundName(epoch, round, k) + ": train",
-              () -> collectRound(train, streamed, before, workers, outer, trainable));
+              () -> collectRound(train, streamed, before, workers, outer, live));
       double seconds = (System.nanoTime() - start) / 1e9;
       int nextRound = round + 1 == k ? 0 : round + 1;
       int nextEpoch = round + 1 == k ? epoch + 1 : epoch;
@@ -278,24 +282,24 @@ public final class DistributedTrainer {
 
   /** A new task each round: a stage's accumulators in Spark's UI show that round's totals. */
   private RoundTask task(TrainState state, int workers, Chunks streamed, Broadcast<float[]> params,
-      Broadcast<float[]> optState) {
+      Broadcast<float[]> optState, LiveValues live) {
     return new RoundTask(engine, config, params, optState, state.steps(), state.epoch(), state.round(), workers,
         jsc.sc().longAccumulator("cnn-spark examples"), jsc.sc().doubleAccumulator("cnn-spark loss sum"),
-        jsc.sc().longAccumulator("cnn-spark correct"), streamed);
+        jsc.sc().longAccumulator("cnn-spark correct"), streamed, live.isAll() ? null : live);
   }
 
   /** Every partition's result comes to the driver, which sums them ({@link ParamSum}). */
   private RoundOutcome collectRound(JavaRDD<ImageBlock> train, Chunks streamed, TrainState state, int workers,
-      OuterSgd outer, int trainable) {
+      OuterSgd outer, LiveValues live) {
     long t0 = System.nanoTime();
     Broadcast<float[]> params = jsc.broadcast(state.params());
     Broadcast<float[]> optState = config.resetOptimizerState() ? null : jsc.broadcast(state.state());
     try {
       long t1 = System.nanoTime();
       List<PartitionResult> results = SparkErrors.collect(train.mapPartitionsWithIndex(
-          task(state, workers, streamed, params, optState), true));
+          task(state, workers, streamed, params, optState, live), true));
       long t2 = System.nanoTime();
-      ParamSum sum = new ParamSum(state.params().length, state.state().length);
+      ParamSum sum = new ParamSum(live.params(), live.state());
       List<RoundSummary> summaries = new ArrayList<>();
       // collect() returns partition 0's result first, whatever order the tasks finished in
       for (PartitionResult r : results) {
@@ -305,16 +309,18 @@ public final class DistributedTrainer {
       for (PartitionResult r : results) {
         sum.add(r);
       }
+      float[] start = live.packParams(state.params());
       float[] next;
       float[] outerState = state.outer();
       if (outer.isAverage() || sum.count() == 0) { // today's rounds, bit for bit
-        next = sum.averageParams(state.params());
+        next = sum.averageParams(start);
       } else {
-        OuterSgd.Step step = outer.step(state.params(), sum, state.outer(), trainable);
+        OuterSgd.Step step = outer.step(start, sum, live.packOuter(state.outer()), live.trainable());
         next = step.params();
-        outerState = step.buffer();
+        outerState = live.unpackOuter(step.buffer(), state.outer().length);
       }
-      float[] nextState = sum.averageState(state.state());
+      next = live.unpackParams(next, state.params());
+      float[] nextState = live.unpackState(sum.averageState(live.packState(state.state())), state.state());
       return new RoundOutcome(totals(summaries), next, nextState, outerState, 0,
           ((t1 - t0) + (System.nanoTime() - t2)) / 1e9);
     } finally {
@@ -331,18 +337,20 @@ public final class DistributedTrainer {
    * partition's summary. One job of two stages, named "...: train" and "...: reduce" in the UI.
    */
   private RoundOutcome shuffleRound(JavaRDD<ImageBlock> train, Chunks streamed, TrainState state, int workers,
-      OuterSgd outer, int trainable, String name) {
+      OuterSgd outer, LiveValues live, String name) {
     long t0 = System.nanoTime();
-    int p = state.params().length;
-    ShardLayout layout = ShardLayout.of(p, state.state().length, workers, maxShardFloats());
+    int p = live.params();
+    ShardLayout layout = ShardLayout.of(p, live.state(), workers, maxShardFloats());
     Broadcast<float[]> params = jsc.broadcast(state.params());
     Broadcast<float[]> optState = config.resetOptimizerState() ? null : jsc.broadcast(state.state());
-    Broadcast<float[]> outerBuffer = state.outer().length == 0 ? null : jsc.broadcast(state.outer());
+    // the reducers work on live values only: the outer step's start and buffer, packed
+    Broadcast<float[]> start = live.isAll() || outer.isAverage() ? params : jsc.broadcast(live.packParams(state.params()));
+    Broadcast<float[]> outerBuffer = state.outer().length == 0 ? null : jsc.broadcast(live.packOuter(state.outer()));
     try {
       long t1 = System.nanoTime();
       JavaPairRDD<Integer, RoundPiece> pieces = named(name + ": train", () -> train.mapPartitionsWithIndex(
-          task(state, workers, streamed, params, optState), true).flatMapToPair(new ShardSplit(layout)));
-      ShardReduce reduce = new ShardReduce(layout, workers, params, outerBuffer, outer, trainable);
+          task(state, workers, streamed, params, optState, live), true).flatMapToPair(new ShardSplit(layout)));
+      ShardReduce reduce = new ShardReduce(layout, workers, start, outerBuffer, outer, live.trainable());
       List<ReducedShard> shards = named(name + ": reduce", () -> SparkErrors.collect(
           pieces.partitionBy(new HashPartitioner(layout.shards())).mapPartitionsWithIndex(reduce, true)));
       long t2 = System.nanoTime();
@@ -355,8 +363,9 @@ public final class DistributedTrainer {
             ((t1 - t0) + (System.nanoTime() - t2)) / 1e9);
       }
       float[] next = new float[p];
-      float[] nextState = new float[state.state().length];
-      float[] nextOuter = outer.isAverage() ? state.outer() : new float[state.outer().length];
+      float[] nextState = new float[live.state()];
+      boolean momentum = !outer.isAverage() && state.outer().length > 0;
+      float[] nextOuter = momentum ? new float[live.trainable()] : state.outer();
       for (ReducedShard s : shards) { // collect() returns them in shard order
         int from = layout.from(s.shard());
         float[] v = s.values();
@@ -371,10 +380,17 @@ public final class DistributedTrainer {
           System.arraycopy(s.outer(), 0, nextOuter, from, s.outer().length);
         }
       }
-      return new RoundOutcome(totals, next, nextState, nextOuter, reduceSeconds,
+      if (momentum) {
+        nextOuter = live.unpackOuter(nextOuter, state.outer().length);
+      }
+      return new RoundOutcome(totals, live.unpackParams(next, state.params()),
+          live.unpackState(nextState, state.state()), nextOuter, reduceSeconds,
           ((t1 - t0) + (System.nanoTime() - t2)) / 1e9);
     } finally {
       params.destroy();
+      if (start != params) {
+        start.destroy();
+      }
       if (optState != null) {
         optState.destroy();
       }

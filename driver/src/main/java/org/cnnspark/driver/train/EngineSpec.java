@@ -93,6 +93,19 @@ public final class EngineSpec implements Serializable {
     return Math.toIntExact(n);
   }
 
+  /**
+   * The values of [parameters | optimizer state] (of these sizes) that training can change: all
+   * but those of frozen tensors. Builds the network once when something is frozen.
+   */
+  LiveValues liveValues(int paramsSize, int stateSize) {
+    if (freeze.isEmpty()) {
+      return LiveValues.all(paramsSize, trainableSize(), stateSize);
+    }
+    Network net = Network.create(spec(), inputShape(), Init.PYTORCH, 0);
+    net.freeze(freeze());
+    return LiveValues.without(net.fixedRanges(), paramsSize, net.trainableSize(), stateSize);
+  }
+
   /** Equal keys build interchangeable engines. */
   public String key() {
     return architecture + '|' + inputShape() + '|' + optimizer + '|' + Arrays.toString(mean) + '|'

@@ -75,7 +75,6 @@ public final class PartitionResult implements Serializable {
     return kernels;
   }
 
-  /** Seconds the task spent in the engine. */
   /** Seconds the task waited for the round's broadcast values (parameters, optimizer state). */
   public double fetchSeconds() {
     return fetchSeconds;
@@ -86,6 +85,7 @@ public final class PartitionResult implements Serializable {
     return this;
   }
 
+  /** Seconds the task spent in the engine. */
   public double seconds() {
     return seconds;
   }

@@ -37,16 +37,21 @@ final class RoundTask implements Function2<Integer, Iterator<ImageBlock>, Iterat
   private final DoubleAccumulator lossSum;
   private final LongAccumulator correct;
   private final Chunks chunks;
+  /** What the result carries: the values training can change (null: all of them). */
+  private final LiveValues live;
 
   RoundTask(EngineSpec engine, TrainConfig config, Broadcast<float[]> params, Broadcast<float[]> state, long steps,
       int epoch, int round, int workers, LongAccumulator examples, DoubleAccumulator lossSum, LongAccumulator correct) {
-    this(engine, config, params, state, steps, epoch, round, workers, examples, lossSum, correct, null);
+    this(engine, config, params, state, steps, epoch, round, workers, examples, lossSum, correct, null, null);
   }
 
-  /** @param chunks null = each partition is a worker's whole data; else it streams the round's chunks ({@link StreamOrder}) */
+  /**
+   * @param chunks null = each partition is a worker's whole data; else it streams the round's chunks ({@link StreamOrder})
+   * @param live the values the result carries (null: all)
+   */
   RoundTask(EngineSpec engine, TrainConfig config, Broadcast<float[]> params, Broadcast<float[]> state, long steps,
       int epoch, int round, int workers, LongAccumulator examples, DoubleAccumulator lossSum, LongAccumulator correct,
-      Chunks chunks) {
+      Chunks chunks, LiveValues live) {
     this.engine = engine;
     this.config = config;
     this.params = params;
@@ -59,6 +64,7 @@ final class RoundTask implements Function2<Integer, Iterator<ImageBlock>, Iterat
     this.lossSum = lossSum;
     this.correct = correct;
     this.chunks = chunks;
+    this.live = live;
   }
 
   @Override
@@ -183,10 +189,15 @@ final class RoundTask implements Function2<Integer, Iterator<ImageBlock>, Iterat
         total = total.plus(trainer.trainBatch(pixels, labels, 0, to - from, seed));
       }
       return new PartitionResult(partition, total.count(), total.lossSum(), total.correct(), end - first,
-          trainer.network().paramsArray(), trainer.optimizer().stateArray(), trainer.network().gemm().name(),
+          pack(trainer.network().paramsArray(), true), pack(trainer.optimizer().stateArray(), false),
+          trainer.network().gemm().name(),
           (System.nanoTime() - start) / 1e9).withFetchSeconds((start - fetch) / 1e9);
     } finally {
       EngineCache.giveBack(engine, trainer);
     }
+  }
+
+  private float[] pack(float[] full, boolean params) {
+    return live == null ? full : params ? live.packParams(full) : live.packState(full);
   }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.api.java.JavaRDD;
@@ -60,7 +61,13 @@ class ShuffleReduceTest {
   record Run(TrainState state, List<RoundMetrics> metrics) {}
 
   static Run run(ModelSpec spec, OptimizerConfig opt, TrainConfig cfg, int workers, ReduceMode mode) {
-    EngineSpec engine = new EngineSpec(spec, SHAPE, opt, Normalization.SCALE_ONLY, 1);
+    return run(spec, opt, cfg, workers, mode, List.of());
+  }
+
+  static Run run(ModelSpec spec, OptimizerConfig opt, TrainConfig cfg, int workers, ReduceMode mode,
+      List<String> freeze) {
+    EngineSpec engine = new EngineSpec(spec, SHAPE, opt, Normalization.SCALE_ONLY, 1, freeze,
+        org.cnnspark.engine.Augmentation.NONE);
     JavaRDD<ImageBlock> blocks = LocalSpark.blocks(spark, data, workers);
     Network net = Network.create(spec, SHAPE, Init.PYTORCH, cfg.seed());
     List<RoundMetrics> metrics = new ArrayList<>();
@@ -137,6 +144,47 @@ class ShuffleReduceTest {
       System.out.printf("ShuffleReduceTest: %d workers, B = %,d bytes: the driver received %,d bytes (shuffle) vs %,d "
           + "(collect) in one round%n", w, b, shuffle, collect);
     }
+  }
+
+  /**
+   * --freeze: results carry only what trains (the head here), on both paths, with outer momentum;
+   * the bits are those of averaging every value, frozen tensors and frozen batch-norm statistics
+   * end as they began, and the driver receives a fraction of the bytes.
+   */
+  @Test
+  void frozenTensorsAreNeitherSentNorAveraged() {
+    ModelSpec spec = ModelSpec.parse("conv(8,3) batchnorm relu maxpool(2) flatten dense(64) relu dense(10)");
+    List<String> freeze = List.of("conv1", "bn1", "fc1");
+    OptimizerConfig sgd = OptimizerConfig.sgd(0.02, 0.9, false, 0);
+    TrainConfig cfg = TrainConfig.absent().epochs(2).batchSize(32).seed(5).roundsPerEpoch(2)
+        .outer(new OuterConfig("bmuf", null, null, null));
+    Run[] packed = new Run[2];
+    long packedBytes = resultBytes(() -> packed[0] = run(spec, sgd, cfg, 3, ReduceMode.COLLECT, freeze));
+    packed[1] = run(spec, sgd, cfg, 3, ReduceMode.SHUFFLE, freeze);
+    Run[] full = new Run[2];
+    DistributedTrainer.sendFrozen = true;
+    long fullBytes;
+    try {
+      fullBytes = resultBytes(() -> full[0] = run(spec, sgd, cfg, 3, ReduceMode.COLLECT, freeze));
+      full[1] = run(spec, sgd, cfg, 3, ReduceMode.SHUFFLE, freeze);
+    } finally {
+      DistributedTrainer.sendFrozen = false;
+    }
+    assertSameRun(full[0], packed[0], "collect, frozen values sent or not");
+    assertSameRun(full[1], packed[1], "shuffle, frozen values sent or not");
+    assertSameRun(packed[0], packed[1], "collect and shuffle");
+
+    Network start = Network.create(spec, SHAPE, Init.PYTORCH, cfg.seed());
+    float[] before = start.paramsArray();
+    float[] after = packed[0].state().params();
+    for (org.cnnspark.engine.ParamView v : start.views()) {
+      boolean frozen = !v.name().startsWith("fc2");
+      boolean same = Arrays.equals(Arrays.copyOfRange(before, v.offset(), v.offset() + v.size()),
+          Arrays.copyOfRange(after, v.offset(), v.offset() + v.size()));
+      assertEquals(frozen, same, v.name() + (frozen ? " is frozen but moved" : " trains but did not move"));
+    }
+    assertTrue(packedBytes * 10 < fullBytes, "the driver received " + packedBytes + " bytes with only the head, "
+        + fullBytes + " with every value");
   }
 
   /** Bytes of task results the driver received while {@code body} ran (every task of every stage). */

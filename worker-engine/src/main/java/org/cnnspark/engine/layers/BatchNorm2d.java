@@ -38,10 +38,6 @@ public final class BatchNorm2d extends Layer {
   }
 
   /**
-   * Off for the extra replicas of a multi-threaded trainer: they share the parameter buffer, so
-   * only the first shard's replica moves the running statistics (like DDP without SyncBatchNorm).
-   */
-  /**
    * Frozen (its tensors under --freeze): it runs as in eval mode even in training, with its
    * running statistics, and keeps them, as PyTorch's frozen modules put in {@code .eval()}.
    */
@@ -51,6 +47,10 @@ public final class BatchNorm2d extends Layer {
 
   private boolean frozen;
 
+  /**
+   * Off for the extra replicas of a multi-threaded trainer: they share the parameter buffer, so
+   * only the first shard's replica moves the running statistics (like DDP without SyncBatchNorm).
+   */
   public void trackRunningStats(boolean on) {
     trackRunningStats = on;
   }
