@@ -13,14 +13,21 @@ import java.util.List;
  * {@code cnn-spark bench --threads 1}; prints one line per turn: pair, cell, side, images per
  * CPU-second.
  *
- * <p>Arguments: OLD_JAR NEW_JAR PAIRS SECONDS_PER_RUN. The libraries come from the class path.
+ * <p>Arguments: OLD_JAR NEW_JAR PAIRS SECONDS_PER_RUN [ARCH [SHAPES]] (default tutorial-cnn,
+ * 1x28x28,3x32x32). The libraries come from the class path.
  */
 public final class EnginePairBench {
   public static void main(String[] args) throws Exception {
-    Engine old = new Engine(Path.of(args[0]), Double.parseDouble(args[3]));
-    Engine neu = new Engine(Path.of(args[1]), Double.parseDouble(args[3]));
+    String arch = args.length > 4 ? args[4] : "tutorial-cnn";
+    String[] shapes = (args.length > 5 ? args[5] : "1x28x28,3x32x32").split(",");
+    Engine old = new Engine(Path.of(args[0]), Double.parseDouble(args[3]), arch);
+    Engine neu = new Engine(Path.of(args[1]), Double.parseDouble(args[3]), arch);
     int pairs = Integer.parseInt(args[2]);
-    String[][] cells = {{"train", "1x28x28"}, {"infer", "1x28x28"}, {"train", "3x32x32"}, {"infer", "3x32x32"}};
+    List<String[]> cells = new ArrayList<>();
+    for (String shape : shapes) {
+      cells.add(new String[] {"train", shape});
+      cells.add(new String[] {"infer", shape});
+    }
     for (int p = 1; p <= pairs; p++) {
       for (String[] c : cells) {
         int batch = c[0].equals("train") ? 64 : 256;
@@ -44,13 +51,13 @@ public final class EnginePairBench {
     private final Method shapeParse;
     private final Method perCpu;
 
-    Engine(Path jar, double seconds) throws Exception {
+    Engine(Path jar, double seconds, String arch) throws Exception {
       ClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, EnginePairBench.class.getClassLoader());
       Class<?> spec = loader.loadClass("org.cnnspark.engine.ModelSpec");
       Class<?> gemm = loader.loadClass("org.cnnspark.engine.kernels.Gemm");
       Class<?> shape = loader.loadClass("org.cnnspark.engine.Shape");
       Class<?> benchClass = loader.loadClass("org.cnnspark.engine.bench.Bench");
-      Object model = spec.getMethod("parse", String.class).invoke(null, "tutorial-cnn");
+      Object model = spec.getMethod("parse", String.class).invoke(null, arch);
       Object kernels = loader.loadClass("org.cnnspark.engine.kernels.Kernels").getMethod("gemm").invoke(null);
       bench = benchClass.getConstructor(spec, gemm, int.class, double.class).newInstance(model, kernels, 5, seconds);
       run = benchClass.getMethod("run", String.class, shape, int.class, int.class);

@@ -11,7 +11,8 @@
 #   OLD  an engine jar, or a git ref whose engine is built in a temporary worktree (default a33a27b)
 #   NEW  an engine jar (default: this checkout's worker-engine, built now)
 # env: ROUNDS=5, TARGET=0.97, SECONDS_PER_RUN=0.4 (each of the 5 timed runs of a turn, after Bench's 3 s warm-up),
-#      OUT=target/bench-old-vs-new, CNN_SPARK_JAVA_OPTS (e.g. -Dcnnspark.kernels=java)
+#      OUT=target/bench-old-vs-new, CNN_SPARK_JAVA_OPTS (e.g. -Dcnnspark.kernels=java),
+#      ARCH=tutorial-cnn (or a preset: 'resnet18(classes=10)'), SHAPES=1x28x28,3x32x32
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 old="${1:-a33a27b}"
@@ -55,7 +56,7 @@ javac -d "$out/launcher" "$root/bench/EnginePairBench.java"
 echo "load before: $(uptime)" >&2
 # shellcheck disable=SC2086
 java $flags ${CNN_SPARK_JAVA_OPTS:-} -cp "$out/launcher:$deps" EnginePairBench "$out/old.jar" "$out/new.jar" \
-  "$rounds" "$seconds" | tee "$out/turns.txt" >&2
+  "$rounds" "$seconds" "${ARCH:-tutorial-cnn}" "${SHAPES:-1x28x28,3x32x32}" | tee "$out/turns.txt" >&2
 echo "load after: $(uptime)" >&2
 
 python3 - "$out/turns.txt" "$rounds" "$target" <<'PY'

@@ -153,7 +153,7 @@ public final class Conv2d extends Layer {
     if (pool != null) {
       pool.reserve(n);
     }
-    FloatBuffer w = weights();
+    FloatBuffer w = packWeights();
     int wOff = grid.packed() ? 0 : weight;
     for (int first = 0; first < n; first += grid.imagesPerChunk) {
       int images = Math.min(grid.imagesPerChunk, n - first);
@@ -183,7 +183,7 @@ public final class Conv2d extends Layer {
     FloatBuffer dx = needDx ? dxBuffer(n) : null;
     double[] dBias = hasBias ? new double[oc] : null;
     boolean packed = grid.packed();
-    FloatBuffer w = weights();
+    FloatBuffer w = packed ? packedWeight : params; // forward packed them; no step came between
     int wOff = packed ? 0 : weight;
     FloatBuffer g = grads;
     int gOff = weight;
@@ -225,7 +225,7 @@ public final class Conv2d extends Layer {
   }
 
   /** The weight as the GEMMs take it: params itself, or its live-tap columns packed (OC, patch). */
-  private FloatBuffer weights() {
+  private FloatBuffer packWeights() {
     if (!grid.packed()) {
       return params;
     }

@@ -56,6 +56,10 @@ final class ConvGrid {
   /** One image of x or dx, read or written in one bulk copy (a copy per row costs ~10x more). */
   private final float[] image;
   private float[] gathered;
+  /** A chunk's cols on the heap, when rows are short (see im2col). */
+  private float[] colsTile;
+  /** Grids smaller than this many floats are gathered on the heap first. */
+  private static final int TILED_ROWS = 256;
   private float[] dcolsTile;
   private FloatBuffer cols;
   private FloatBuffer dcols;
@@ -126,9 +130,18 @@ final class ConvGrid {
   int im2col(FloatBuffer x, int first, int images) {
     int columns = images * gridSize;
     cols = Buffers.ensure(cols, (long) patch * columns);
+    // Short rows (a ResNet's small planes) go to a heap tile and into cols in one copy: a put
+    // into a direct buffer per row of 1-80 floats cost more than the copying itself.
+    boolean tiled = gridSize < TILED_ROWS;
+    if (tiled) {
+      colsTile = Layer.tile(colsTile, patch * columns);
+    }
     for (int b = 0; b < images; b++) {
       padImage(x, first + b);
-      im2colImage(b * gridSize, columns);
+      im2colImage(b * gridSize, columns, tiled);
+    }
+    if (tiled) {
+      cols.put(0, colsTile, 0, patch * columns);
     }
     return columns;
   }
@@ -146,32 +159,36 @@ final class ConvGrid {
     }
   }
 
-  /** cols rows (ch, live tap), columns [col, col + gridSize): the padded image seen through each tap. */
-  private void im2colImage(int col, int columns) {
+  /**
+   * cols rows (ch, live tap), columns [col, col + gridSize): the padded image seen through each
+   * tap; written to colsTile instead when {@code tiled}.
+   */
+  private void im2colImage(int col, int columns, boolean tiled) {
     int row = 0;
-    if (!contiguous) {
-      gathered = Layer.tile(gathered, gridSize);
-    }
+    float[] out = tiled ? colsTile : Layer.tile(gathered, gridSize);
+    gathered = tiled ? gathered : out;
     for (int ch = 0; ch < in.c(); ch++) {
       for (int tap : liveTaps) {
         int ki = tap / kernel;
         int kj = tap % kernel;
-        {
-          int src = ch * plane + ki * paddedW + kj;
-          if (contiguous) {
-            cols.put(row * columns + col, padded, src, gridSize);
-          } else {
-            int d = 0;
-            for (int i = 0; i < outH; i++) {
-              int s = src + i * stride * paddedW;
-              for (int j = 0; j < outW; j++) {
-                gathered[d++] = padded[s + j * stride];
-              }
+        int src = ch * plane + ki * paddedW + kj;
+        int d = tiled ? row * columns + col : 0;
+        if (contiguous && tiled) {
+          System.arraycopy(padded, src, out, d, gridSize);
+        } else if (contiguous) {
+          cols.put(row * columns + col, padded, src, gridSize);
+        } else {
+          for (int i = 0; i < outH; i++) {
+            int s = src + i * stride * paddedW;
+            for (int j = 0; j < outW; j++) {
+              out[d++] = padded[s + j * stride];
             }
-            cols.put(row * columns + col, gathered, 0, gridSize);
           }
-          row++;
+          if (!tiled) {
+            cols.put(row * columns + col, out, 0, gridSize);
+          }
         }
+        row++;
       }
     }
   }
