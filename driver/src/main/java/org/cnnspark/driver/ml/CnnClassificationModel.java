@@ -10,9 +10,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.util.DefaultParamsReader$;
 import org.apache.spark.ml.util.DefaultParamsReader;
-import org.apache.spark.ml.util.DefaultParamsWriter$;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -175,7 +173,7 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
 
     @Override
     public void saveImpl(String path) {
-      DefaultParamsWriter$.MODULE$.saveMetadata(instance, path, sparkSession());
+      ParamsMetadata.save(instance, path, sparkSession());
       try {
         ModelDir.write(path + "/data", instance.model, instance.metrics, sc().hadoopConfiguration());
       } catch (IOException e) {
@@ -187,7 +185,7 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
   private static final class Reader extends MLReader<CnnClassificationModel> {
     @Override
     public CnnClassificationModel load(String path) {
-      DefaultParamsReader.Metadata metadata = DefaultParamsReader$.MODULE$.loadMetadata(path, sparkSession(),
+      DefaultParamsReader.Metadata metadata = ParamsMetadata.load(path, sparkSession(),
           CnnClassificationModel.class.getName());
       Configuration conf = sc().hadoopConfiguration();
       try {
