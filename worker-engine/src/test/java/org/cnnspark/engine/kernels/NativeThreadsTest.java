@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * (or GOTO_ or OMP_NUM_THREADS) says otherwise, which Spark users do not set. Two child JVMs, one
  * with those variables unset and one with OPENBLAS_NUM_THREADS=1, load the kernels, run an sgemm and
  * count the process's threads: no more with the variable unset. (On a one-core machine there is no
- * pool either way.)
+ * pool either way.) The JVMs start without the Vector API module, so the kernel line must name the
+ * setting that turns it on.
  */
 class NativeThreadsTest {
   @Test
@@ -39,6 +40,11 @@ class NativeThreadsTest {
     assertEquals("1", one.get("blas_cpu_number"));
     assertEquals("0", unset.get("blas_server_avail"), "OpenBLAS's pool is stopped");
     assertEquals(one.get("c"), unset.get("c"), "the same sgemm result either way");
+
+    String line = unset.get("kernels");
+    assertTrue(line.startsWith("cnn-spark kernels: openblas"), line);
+    assertTrue(line.contains("Vector API off") && line.contains("--add-modules=jdk.incubator.vector")
+        && line.contains("spark.executor.extraJavaOptions"), line);
   }
 
   /** Runs {@link #main} in a JVM whose OPENBLAS_NUM_THREADS is {@code value} (null: unset, with its fallbacks). */
