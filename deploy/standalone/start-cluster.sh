@@ -98,7 +98,6 @@ flags="$(sed -n 's:.*<cnn.jvm.flags>\(.*\)</cnn.jvm.flags>.*:\1:p' "$root/pom.xm
 export SPARK_HOME="$spark_home"
 export SPARK_SCALA_VERSION=2.13
 export SPARK_LOCAL_IP=127.0.0.1
-export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 
 # A port nobody listens on, from $1 upwards. Another process may still take it before the master
 # binds; then the master fails fast (spark.port.maxRetries=0) and we try the next ports.

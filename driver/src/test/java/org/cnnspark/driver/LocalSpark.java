@@ -26,6 +26,11 @@ public final class LocalSpark {
 
   /** local[threads] with Kryo, registration required, no UI. One per test class. */
   public static SparkSession start(int threads, String name) {
+    return builder(threads, name).config(KryoSettings.apply(new SparkConf(false))).getOrCreate();
+  }
+
+  /** local[threads], no UI, Spark's default serializer unless the caller sets one. */
+  public static SparkSession.Builder builder(int threads, String name) {
     return SparkSession.builder()
         .master("local[" + threads + "]")
         .appName(name)
@@ -33,9 +38,7 @@ public final class LocalSpark {
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .config(KryoSettings.apply(new SparkConf(false)))
-        .getOrCreate();
+        .config("spark.driver.host", "127.0.0.1");
   }
 
   public static void assumeFashion() {

@@ -59,9 +59,7 @@ final class SparkSessions {
         // with momentum and 3 workers is 1.2 GB, past Spark's 1 GB default. The driver must hold them
         // anyway (docs/operations.md, memory per round), so the limit would only stop big models, not
         // protect the driver.
-        .setIfMissing("spark.driver.maxResultSize", "0")
-        // OpenBLAS must not start a thread per core in each executor: the engine parallelises itself
-        .setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
+        .setIfMissing("spark.driver.maxResultSize", "0");
     KryoSettings.apply(conf);
     if (conf.get("spark.master").startsWith("local")) {
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1").setIfMissing("spark.driver.host", "127.0.0.1");

@@ -1,5 +1,11 @@
 package org.cnnspark.driver.data;
 
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.ObjectStreamField;
+import java.io.Serializable;
 import java.util.Objects;
 
 /**
@@ -8,9 +14,13 @@ import java.util.Objects;
  * source ({@link #index}), so order-dependent things (--no-shuffle, predict's CSV index) are
  * defined by the data, not by partitioning. A block of consecutive records stores only the first
  * index; a block of a mixed split (see {@link DataSplit}) stores them all. Kryo serialises it with
- * a FieldSerializer.
+ * a FieldSerializer; Java serialization (Spark's default) with the layout of {@link #writeObject}.
  */
-public final class ImageBlock {
+public final class ImageBlock implements Serializable {
+  private static final long serialVersionUID = 1L;
+  /** None: the stream holds {@link #writeObject}'s layout, not Java's description of the fields. */
+  private static final ObjectStreamField[] serialPersistentFields = {};
+
   private int channels;
   private int height;
   private int width;
@@ -45,6 +55,10 @@ public final class ImageBlock {
     this.pixels = Objects.requireNonNull(pixels);
     this.labels = Objects.requireNonNull(labels);
     this.count = labels.length;
+    check();
+  }
+
+  private void check() {
     long need = (long) count * channels * height * width;
     if (pixels.length != need) {
       throw new IllegalArgumentException("block of " + count + " images of " + channels + "x" + height + "x" + width
@@ -52,6 +66,42 @@ public final class ImageBlock {
     }
     if (indices != null && indices.length != count) {
       throw new IllegalArgumentException("block of " + count + " images has " + indices.length + " indices");
+    }
+  }
+
+  /**
+   * Java serialization's layout: channels, height, width (int), firstIndex (long), then indices
+   * (long[] or null), pixels (byte[]) and labels (int[]) as arrays, which ObjectOutputStream writes
+   * in bulk.
+   */
+  private void writeObject(ObjectOutputStream out) throws IOException {
+    out.defaultWriteObject();
+    out.writeInt(channels);
+    out.writeInt(height);
+    out.writeInt(width);
+    out.writeLong(firstIndex);
+    out.writeObject(indices);
+    out.writeObject(pixels);
+    out.writeObject(labels);
+  }
+
+  private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+    in.defaultReadObject();
+    channels = in.readInt();
+    height = in.readInt();
+    width = in.readInt();
+    firstIndex = in.readLong();
+    indices = (long[]) in.readObject();
+    pixels = (byte[]) in.readObject();
+    labels = (int[]) in.readObject();
+    if (pixels == null || labels == null) {
+      throw new InvalidObjectException("image block without pixels or labels");
+    }
+    count = labels.length;
+    try {
+      check();
+    } catch (IllegalArgumentException e) {
+      throw new InvalidObjectException(e.getMessage());
     }
   }
 

@@ -1,12 +1,23 @@
 package org.cnnspark.driver.data;
 
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.ObjectStreamField;
+import java.io.Serializable;
+
 /**
  * The records one partition reads: {@code records} source records that become global indices
  * {@code firstIndex ...}. For IDX: paths = {images, labels or null} with one segment; for CIFAR: one
  * segment per file (start record, record count); for image folders: one file per record, with
  * counts holding the file lengths and labels the class indices. Public only so that the Kryo registrator can name it; not part of the API.
+ * Java serialization (Spark's default) writes the layout of {@link #writeObject}.
  */
-public final class ReadSlice {
+public final class ReadSlice implements Serializable {
+  private static final long serialVersionUID = 1L;
+  /** None: the stream holds {@link #writeObject}'s layout, not Java's description of the fields. */
+  private static final ObjectStreamField[] serialPersistentFields = {};
+
   int partition;
   long firstIndex;
   long records;
@@ -28,6 +39,29 @@ public final class ReadSlice {
     this.starts = starts;
     this.counts = counts;
     this.labels = labels;
+  }
+
+  /** Java serialization's layout: partition (int), firstIndex, records (long), then paths, starts, counts, labels as arrays. */
+  private void writeObject(ObjectOutputStream out) throws IOException {
+    out.defaultWriteObject();
+    out.writeInt(partition);
+    out.writeLong(firstIndex);
+    out.writeLong(records);
+    out.writeObject(paths);
+    out.writeObject(starts);
+    out.writeObject(counts);
+    out.writeObject(labels);
+  }
+
+  private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+    in.defaultReadObject();
+    partition = in.readInt();
+    firstIndex = in.readLong();
+    records = in.readLong();
+    paths = (String[]) in.readObject();
+    starts = (long[]) in.readObject();
+    counts = (long[]) in.readObject();
+    labels = (int[]) in.readObject();
   }
 
   /** The same records numbered from another first index (after earlier partitions skipped some). */

@@ -3,9 +3,11 @@ package org.cnnspark.driver.kryo;
 import org.apache.spark.SparkConf;
 
 /**
- * The Spark settings cnn-spark's jobs need, in one place for the CLI, the Estimator, the examples
- * and the tests: Spark's Kryo serializer with {@link CnnKryoRegistrator}, and registration required
- * (an unregistered class fails at once instead of being written with its full name every time).
+ * The Spark settings cnn-spark's jobs use when they start the session, in one place for the CLI,
+ * the examples and the tests: Spark's Kryo serializer with {@link CnnKryoRegistrator}, and
+ * registration required (an unregistered class fails at once instead of being written with its full
+ * name every time). Kryo is optional: a session without it (Spark's Java serialization) trains the
+ * same bits.
  */
 public final class KryoSettings {
   static final String KRYO = "org.apache.spark.serializer.KryoSerializer";
@@ -29,20 +31,17 @@ public final class KryoSettings {
   }
 
   /**
-   * Image blocks and partition results travel with Spark's Kryo, not Java serialization: a session
-   * configured otherwise is refused up front with what to set, instead of failing in the middle of
-   * a job.
+   * Any serializer does: the image blocks and round results that travel between the JVMs have
+   * layouts of their own under Java serialization (Spark's default) and Kryo serialises them field by
+   * field, so Kryo is optional. Refused up front, with what to set, is only a Kryo that requires
+   * registration without our registrator: it would fail in the middle of a job.
    */
   public static void check(SparkConf conf) {
-    String how = "set spark.serializer=" + KRYO + " and spark.kryo.registrator=" + REGISTRATOR
-        + " (bin/cnn-spark does; with spark-submit pass them as --conf)";
-    if (!conf.get("spark.serializer", "org.apache.spark.serializer.JavaSerializer").equals(KRYO)) {
-      throw new IllegalArgumentException("cnn-spark needs Spark's Kryo serializer: " + how);
-    }
-    if (conf.getBoolean("spark.kryo.registrationRequired", false)
+    if (conf.get("spark.serializer", "").equals(KRYO) && conf.getBoolean("spark.kryo.registrationRequired", false)
         && !conf.get("spark.kryo.registrator", "").contains(REGISTRATOR)) {
       throw new IllegalArgumentException("spark.kryo.registrationRequired is on but cnn-spark's classes are not "
-          + "registered: " + how);
+          + "registered: add " + REGISTRATOR + " to spark.kryo.registrator (a comma-separated list), or leave"
+          + " spark.serializer unset (cnn-spark needs no Kryo)");
     }
   }
 }

@@ -1,15 +1,22 @@
 package org.cnnspark.driver.train;
 
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.ObjectStreamField;
 import java.io.Serializable;
 
 /**
  * What one partition sends back after its share of a round: its parameters and optimizer state
  * after its local steps (null when it had no examples this round), and its totals. The driver
  * weights it by {@link #count()} in a {@link ParamSum}. Floats, not doubles: half the bytes, and
- * n * p is formed exactly in double on the driver.
+ * n * p is formed exactly in double on the driver. Kryo writes it field by field, Java serialization
+ * (Spark's default) with the layout of {@link #writeObject}.
  */
 public final class PartitionResult implements Serializable {
   private static final long serialVersionUID = 1L;
+  /** None: the stream holds {@link #writeObject}'s layout, not Java's description of the fields. */
+  private static final ObjectStreamField[] serialPersistentFields = {};
 
   private int partition;
   private long count;
@@ -37,6 +44,38 @@ public final class PartitionResult implements Serializable {
     this.state = state;
     this.kernels = kernels;
     this.seconds = seconds;
+  }
+
+  /**
+   * Java serialization's layout: partition (int), count (long), lossSum (double), correct, steps
+   * (long), params, state (float[] or null), kernels (String), seconds, fetchSeconds (double).
+   */
+  private void writeObject(ObjectOutputStream out) throws IOException {
+    out.defaultWriteObject();
+    out.writeInt(partition);
+    out.writeLong(count);
+    out.writeDouble(lossSum);
+    out.writeLong(correct);
+    out.writeLong(steps);
+    out.writeObject(params);
+    out.writeObject(state);
+    out.writeObject(kernels);
+    out.writeDouble(seconds);
+    out.writeDouble(fetchSeconds);
+  }
+
+  private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+    in.defaultReadObject();
+    partition = in.readInt();
+    count = in.readLong();
+    lossSum = in.readDouble();
+    correct = in.readLong();
+    steps = in.readLong();
+    params = (float[]) in.readObject();
+    state = (float[]) in.readObject();
+    kernels = (String) in.readObject();
+    seconds = in.readDouble();
+    fetchSeconds = in.readDouble();
   }
 
   /** The partition index (what the reduction orders by). */

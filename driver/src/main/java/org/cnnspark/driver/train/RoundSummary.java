@@ -1,14 +1,21 @@
 package org.cnnspark.driver.train;
 
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.ObjectStreamField;
 import java.io.Serializable;
 
 /**
  * A partition's round without its vectors: its totals, and the first NaN or Inf it found in its own
  * loss, parameters or optimizer state. Made where the result is (on the executor when the shuffle
- * reduces), so the driver can name a diverged partition and parameter without the vectors.
+ * reduces), so the driver can name a diverged partition and parameter without the vectors. Kryo
+ * writes it field by field, Java serialization (Spark's default) with the layout of {@link #writeObject}.
  */
 public final class RoundSummary implements Serializable {
   private static final long serialVersionUID = 1L;
+  /** None: the stream holds {@link #writeObject}'s layout, not Java's description of the fields. */
+  private static final ObjectStreamField[] serialPersistentFields = {};
   /** What {@link #badKind()} says was not finite. */
   public static final int FINITE = 0;
   public static final int LOSS = 1;
@@ -52,6 +59,40 @@ public final class RoundSummary implements Serializable {
       int i = firstNonFinite(r.state());
       setBad(STATE, i, r.state()[i]);
     }
+  }
+
+  /**
+   * Java serialization's layout: partition (int), count (long), lossSum (double), correct, steps
+   * (long), kernels (String), seconds, fetchSeconds (double), badKind, badIndex (int), badValue (double).
+   */
+  private void writeObject(ObjectOutputStream out) throws IOException {
+    out.defaultWriteObject();
+    out.writeInt(partition);
+    out.writeLong(count);
+    out.writeDouble(lossSum);
+    out.writeLong(correct);
+    out.writeLong(steps);
+    out.writeObject(kernels);
+    out.writeDouble(seconds);
+    out.writeDouble(fetchSeconds);
+    out.writeInt(badKind);
+    out.writeInt(badIndex);
+    out.writeDouble(badValue);
+  }
+
+  private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+    in.defaultReadObject();
+    partition = in.readInt();
+    count = in.readLong();
+    lossSum = in.readDouble();
+    correct = in.readLong();
+    steps = in.readLong();
+    kernels = (String) in.readObject();
+    seconds = in.readDouble();
+    fetchSeconds = in.readDouble();
+    badKind = in.readInt();
+    badIndex = in.readInt();
+    badValue = in.readDouble();
   }
 
   private void setBad(int kind, int index, double value) {

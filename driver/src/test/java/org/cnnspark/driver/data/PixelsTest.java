@@ -11,10 +11,12 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.Random;
 import javax.imageio.ImageIO;
+import org.apache.spark.serializer.SerializerInstance;
+import org.cnnspark.driver.Shipping;
 import org.cnnspark.engine.Shape;
 import org.junit.jupiter.api.Test;
 
-/** Conversions without Spark: resize, gray/RGB, BGR structs, decoding, partition bounds. */
+/** Conversions without a Spark session: resize, gray/RGB, BGR structs, decoding, partition bounds, read slices. */
 class PixelsTest {
 
   @Test
@@ -113,5 +115,22 @@ class PixelsTest {
     assertEquals(new Shape(1, 28, 28), DataFrameSource.squareShape(784));
     assertEquals(new Shape(3, 32, 32), DataFrameSource.squareShape(3072));
     assertEquals(null, DataFrameSource.squareShape(10));
+  }
+
+  /** A read slice travels to its task inside Spark's partition, written by the session's serializer. */
+  @Test
+  void readSlicesComeBackWholeFromBothSerializers() {
+    ReadSlice slice = new ReadSlice(2, 17, 3, new String[] {"a.png", "b.png", "c.png"}, null, new long[] {10, 20, 30},
+        new int[] {0, 4, 1});
+    for (SerializerInstance s : new SerializerInstance[] {Shipping.java(), Shipping.kryo()}) {
+      ReadSlice back = Shipping.roundTrip(s, slice);
+      assertEquals(2, back.partition);
+      assertEquals(17, back.firstIndex);
+      assertEquals(3, back.records);
+      assertArrayEquals(slice.paths, back.paths);
+      assertEquals(null, back.starts);
+      assertArrayEquals(slice.counts, back.counts);
+      assertArrayEquals(slice.labels, back.labels);
+    }
   }
 }

@@ -194,7 +194,6 @@ class StandaloneClusterIT {
         .config("spark.cores.max", "2")
         .config("spark.executor.cores", "1")
         .config("spark.executor.memory", "1g")
-        .config("spark.executorEnv.OPENBLAS_NUM_THREADS", "1")
         .config("spark.executor.extraJavaOptions", "-Dorg.bytedeco.javacpp.cachedir=" + RUN_DIR.resolve("javacpp"))
         .config(KryoSettings.apply(new SparkConf(false)))
         .getOrCreate();

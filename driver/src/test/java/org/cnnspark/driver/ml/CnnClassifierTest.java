@@ -93,6 +93,11 @@ class CnnClassifierTest {
 
   /** Columns id (long), features (ml Vector of pixel values 0..255), label (double), in `parts` partitions. */
   static Dataset<Row> frame(LocalSpark.Subset s, int parts) {
+    return frame(spark, s, parts);
+  }
+
+  /** As {@link #frame(LocalSpark.Subset, int)} in the given session. */
+  static Dataset<Row> frame(SparkSession spark, LocalSpark.Subset s, int parts) {
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < s.count(); i++) {
       double[] v = new double[s.imageSize()];

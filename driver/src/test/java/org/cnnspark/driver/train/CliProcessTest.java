@@ -27,7 +27,7 @@ class CliProcessTest {
   /** What a CLI process printed (stdout and stderr together) and returned. */
   record Result(int code, String output, double seconds) {}
 
-  /** Runs Main in a new JVM with this JVM's classpath and module flags, the given heap, and OPENBLAS_NUM_THREADS=1. */
+  /** Runs Main in a new JVM with this JVM's classpath and module flags and the given heap. */
   static Result cli(Path log, String heap, int timeoutMinutes, String... args) throws IOException, InterruptedException {
     return cli(log, List.of("-Xmx" + heap), timeoutMinutes, args);
   }
@@ -42,7 +42,6 @@ class CliProcessTest {
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("OPENBLAS_NUM_THREADS", "1");
     long start = System.nanoTime();
     Process p = pb.start();
     if (!p.waitFor(timeoutMinutes, TimeUnit.MINUTES)) {

@@ -73,8 +73,7 @@ class LocalClusterTest {
   static SparkConf clusterConf(List<String> directories) {
     return new SparkConf().setMaster("local-cluster[2,1,1024]")
         .set("spark.executor.extraClassPath", String.join(File.pathSeparator, directories))
-        .set("spark.executor.extraJavaOptions", String.join(" ", jvmFlags()))
-        .set("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
+        .set("spark.executor.extraJavaOptions", String.join(" ", jvmFlags()));
   }
 
   record TrainResult(TrainState state, Set<String> executors) {}

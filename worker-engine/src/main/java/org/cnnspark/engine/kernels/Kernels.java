@@ -68,8 +68,6 @@ public final class Kernels {
         try {
           Gemm g = new OpenBlasGemm();
           reason = "native library loaded for " + System.getProperty("os.name") + "-" + System.getProperty("os.arch")
-              + (System.getenv("OPENBLAS_NUM_THREADS") == null
-                  ? "; OPENBLAS_NUM_THREADS is unset, so OpenBLAS started a pool of idle threads: set it to 1" : "")
               + (System.getenv("OPENBLAS_CORETYPE") != null ? "; OPENBLAS_CORETYPE=" + System.getenv("OPENBLAS_CORETYPE")
                   : amdWithAvx512() ? "; this AMD CPU has AVX-512 but OpenBLAS picks its AVX2 kernels for it: set"
                   + " OPENBLAS_CORETYPE=SkylakeX before the JVM starts (spark.executorEnv.OPENBLAS_CORETYPE on a cluster)"

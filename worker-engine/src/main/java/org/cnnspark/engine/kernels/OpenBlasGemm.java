@@ -2,6 +2,7 @@ package org.cnnspark.engine.kernels;
 
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
@@ -9,12 +10,12 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * no copy across JNI. OpenBLAS is pinned to one thread; the engine parallelises over the batch.
  */
 public final class OpenBlasGemm implements Gemm {
+  private static boolean loaded;
   private final String name;
 
   /** Loads the native library; throws (any Throwable) when it cannot. */
   public OpenBlasGemm() {
-    Loader.load(openblas_nolapack.class);
-    openblas_nolapack.blas_set_num_threads(1);
+    loadOnce();
     String version;
     try {
       version = Loader.getVersion("org.bytedeco", "openblas");
@@ -22,6 +23,39 @@ public final class OpenBlasGemm implements Gemm {
       version = null;
     }
     name = version == null ? "openblas" : "openblas-" + version.replaceFirst("-[0-9.]+$", "");
+  }
+
+  /**
+   * Loads OpenBLAS, pins it to one thread and stops its idle thread pool, once per JVM. The pool
+   * starts when the library loads (one thread per core unless OPENBLAS_NUM_THREADS says otherwise),
+   * before Java can act, and setting one thread does not stop it. Once per JVM because OpenBLAS's
+   * set-threads call restarts a stopped pool; sgemm on one thread never does.
+   */
+  private static synchronized void loadOnce() {
+    if (loaded) {
+      return;
+    }
+    Loader.load(openblas_nolapack.class);
+    openblas_nolapack.blas_set_num_threads(1);
+    // blas_thread_shutdown_ (exported by OpenBLAS for its own fork handler) joins the pool's threads;
+    // absent when org.bytedeco.openblas.load picked another BLAS, whose threads the line above set.
+    Pointer shutdown = Loader.addressof("blas_thread_shutdown_");
+    if (shutdown != null && !shutdown.isNull()) {
+      new NoArgCall().put(shutdown).call(0);
+    }
+    loaded = true;
+  }
+
+  /**
+   * The preset's compiled void(int) function pointer, aimed at {@code int blas_thread_shutdown_(void)}:
+   * on the two ABIs shipped (x86-64 and AArch64) the unused int argument sits in a register the
+   * callee ignores and the int result is dropped, as OpenBLAS's own pthread_atfork registration of
+   * it as void(void) relies on. It spares a native build step of our own.
+   */
+  private static final class NoArgCall extends org.bytedeco.openblas.presets.openblas_nolapack.SetNumThreads {
+    NoArgCall() {
+      super();
+    }
   }
 
   @Override
