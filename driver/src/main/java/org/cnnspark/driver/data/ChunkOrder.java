@@ -1,6 +1,10 @@
 package org.cnnspark.driver.data;
 
 import java.io.Serializable;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import org.apache.spark.Partition;
 import org.apache.spark.rdd.PartitionCoalescer;
 import org.apache.spark.rdd.PartitionGroup;
@@ -22,6 +26,41 @@ final class ChunkOrder implements PartitionCoalescer, Serializable {
     this.order = order;
   }
 
+  /**
+   * The coalescer of {@code order} as Spark's coalesce accepts it. Spark checks that it is a
+   * Scala Serializable: with Scala 2.13 that is java.io.Serializable, with Scala 2.12 (Spark 3.5)
+   * a trait of its own that Java code cannot name, so there it is a proxy that implements it.
+   */
+  static PartitionCoalescer of(int[][] order) {
+    ChunkOrder c = new ChunkOrder(order);
+    Class<?> scalaSerializable;
+    try {
+      scalaSerializable = Class.forName("scala.Serializable", false, PartitionCoalescer.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      return c; // Scala 2.13: a type alias of java.io.Serializable
+    }
+    if (!scalaSerializable.isInterface() || scalaSerializable.isInstance(c)) {
+      return c;
+    }
+    return (PartitionCoalescer) Proxy.newProxyInstance(PartitionCoalescer.class.getClassLoader(),
+        new Class<?>[] {PartitionCoalescer.class, scalaSerializable}, new Forward(c));
+  }
+
+  /** Calls the coalescer; serializable, so the proxy is too. */
+  private record Forward(ChunkOrder target) implements InvocationHandler, Serializable {
+    @Override
+    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+      if (method.getDeclaringClass() == Object.class) {
+        return method.invoke(this, args);
+      }
+      try {
+        return method.invoke(target, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+    }
+  }
+
   @Override
   public PartitionGroup[] coalesce(int maxPartitions, RDD<?> parent) {
     Partition[] all = parent.partitions();
@@ -30,7 +69,7 @@ final class ChunkOrder implements PartitionCoalescer, Serializable {
       // No preferred host: Spark then prefers where the group's first chunk is cached.
       groups[w] = new PartitionGroup(Option.empty());
       for (int i : order[w]) {
-        groups[w].partitions().addOne(all[i]);
+        groups[w].partitions().$plus$eq(all[i]); // +=: addOne is Scala 2.13 only (Spark 3.5 has 2.12 too)
       }
     }
     return groups;

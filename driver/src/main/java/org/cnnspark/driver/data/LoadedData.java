@@ -78,7 +78,7 @@ public record LoadedData(JavaRDD<ImageBlock> blocks, Shape shape, long count, in
         partitions[p][i] = chunks.start(p) + order[p][i];
       }
     }
-    return JavaRDD.fromRDD(blocks.rdd().coalesce(order.length, false, Option.apply(new ChunkOrder(partitions)), null),
+    return JavaRDD.fromRDD(blocks.rdd().coalesce(order.length, false, Option.apply(ChunkOrder.of(partitions)), null),
         blocks.classTag());
   }
 

@@ -45,7 +45,6 @@ import org.cnnspark.engine.io.StateDict;
 import org.cnnspark.engine.optim.OptimizerConfig;
 import org.cnnspark.engine.optim.OptimizerType;
 import org.cnnspark.engine.optim.Optimizers;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Spark ML Estimator: trains a CNN on a DataFrame with synchronous data-parallel rounds and
@@ -177,7 +176,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
         split.w(TrainDefaults.SPLIT), numWorkers.w(0), labelCol.w("label"), lrSchedule.w(rate.schedule().name()),
         lrMilestones.w(new double[0]), lrGamma.w(rate.gamma()), lrMin.w(rate.min()), warmupEpochs.w(rate.warmupEpochs()),
         lrScaling.w(rate.scaling().name()), maxLrScale.w(rate.maxScale()));
-    setDefault(CollectionConverters.asScala(defaults).toList());
+    ParamDefaults.set(this, defaults);
     columns = ImageColumnsParams.Columns.of(this, "");
   }
 
@@ -804,7 +803,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
       for (ParamPair<?> p : c.absentValues()) {
         String name = p.param().name();
         if (!json.path("paramMap").has(name) && !json.path("defaultParamMap").has(name)) {
-          c.setDefault(CollectionConverters.asScala(List.<ParamPair<?>>of(p)).toList());
+          ParamDefaults.set(c, List.of(p));
         }
       }
       return c;

@@ -4,7 +4,6 @@ import java.util.List;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamPair;
 import org.apache.spark.ml.param.Params;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The columns both {@link CnnClassifier} and {@link CnnClassificationModel} read and write: the
@@ -35,7 +34,7 @@ public interface ImageColumnsParams<T extends ImageColumnsParams<T>> extends Par
           new Param<>(owner, "rawPredictionCol", "column for the logits (ml Vector)" + emptyNote));
       List<ParamPair<?>> defaults = List.of(c.features.w("features"), c.prediction.w("prediction"),
           c.probability.w("probability"), c.rawPrediction.w("rawPrediction"));
-      owner.setDefault(CollectionConverters.asScala(defaults).toList());
+      ParamDefaults.set(owner, defaults);
       return c;
     }
   }

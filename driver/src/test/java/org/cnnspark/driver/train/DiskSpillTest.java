@@ -28,7 +28,6 @@ import org.cnnspark.engine.Normalization;
 import org.cnnspark.engine.optim.OptimizerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Data larger than the executors' storage memory (two executor JVMs whose storage memory is
@@ -74,7 +73,7 @@ class DiskSpillTest {
     SparkListener counter = new SparkListener() {
       @Override
       public void onTaskEnd(SparkListenerTaskEnd end) {
-        for (AccumulableInfo a : CollectionConverters.asJava(end.taskInfo().accumulables())) {
+        for (AccumulableInfo a : scala.collection.JavaConverters.asJavaIterable(end.taskInfo().accumulables())) {
           if (a.name().isDefined() && a.name().get().equals(Datasets.DECODED) && a.update().isDefined()) {
             decoded.addAndGet(((Number) a.update().get()).longValue());
           }

@@ -348,7 +348,7 @@ class DistributedTrainerTest {
       @Override
       public void onStageCompleted(SparkListenerStageCompleted e) {
         Map<String, Object> values = new ConcurrentHashMap<>();
-        for (AccumulableInfo a : scala.jdk.javaapi.CollectionConverters.asJava(e.stageInfo().accumulables().values())) {
+        for (AccumulableInfo a : scala.collection.JavaConverters.asJavaIterable(e.stageInfo().accumulables().values())) {
           if (a.name().isDefined() && a.name().get().startsWith("cnn-spark") && a.value().isDefined()) {
             values.put(a.name().get(), a.value().get());
           }
