@@ -1,6 +1,7 @@
 package org.cnnspark.driver.deploy;
 
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -12,7 +13,7 @@ import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
+import org.cnnspark.driver.kryo.KryoSettings;
 import org.cnnspark.engine.Init;
 import org.cnnspark.engine.ModelSpec;
 import org.cnnspark.engine.Network;
@@ -25,14 +26,12 @@ import org.cnnspark.engine.optim.OptimizerConfig;
 
 /**
  * A smoke check for a new cluster: every partition trains the tutorial CNN for a few steps on
- * synthetic images derived from (seed, partition), and reports which executor JVM ran it, which
- * kernels that JVM loaded, and a SHA-256 of the weights it ended with. Run it before a long job:
- * <pre>
- *   spark-submit --class org.cnnspark.driver.deploy.ClusterCheck cnn-spark-driver-VERSION-spark.jar [PARTITIONS]
- * </pre>
- * Exit code 1 when a partition ran on the pure-Java fallback kernels (the native library did not
- * load there). The same (seed, partition) gives the same weights in any JVM with the same kernels,
- * so a test compares a multi-JVM cluster with {@code local[2]} bit for bit.
+ * synthetic images derived from (seed, partition), and reports the JVM that ran it (executor, host,
+ * pid), what cnn-spark finds there ({@link Jvm}: kernels, Vector API module, serializer, Spark and
+ * JDK versions) and a SHA-256 of the weights it ended with. {@code cnn-spark check} runs it and
+ * prints one line per JVM (cli's CheckCommand). The same (seed, partition) gives the same weights
+ * in any JVM with the same kernels, so a test compares a multi-JVM cluster with {@code local[2]}
+ * bit for bit.
  */
 public final class ClusterCheck {
   static final int STEPS = 4;
@@ -40,16 +39,54 @@ public final class ClusterCheck {
 
   private ClusterCheck() {}
 
-  /** What one partition did: where it ran and what it computed. */
-  public record Report(int partition, String executorId, String host, long pid, String kernels, String weightsSha256) {
+  /**
+   * What one JVM says about itself: where it runs, the engine's kernels line, whether the JVM has the
+   * Vector API module (jdk.incubator.vector), the serializer its Spark uses, and the versions.
+   */
+  public record Jvm(String executorId, String host, long pid, String kernels, boolean vectorModule, String serializer,
+                    String spark, String java) {
+    /** This JVM (on the driver: executor "driver"). */
+    public static Jvm here() throws UnknownHostException {
+      SparkEnv env = SparkEnv.get();
+      return new Jvm(env == null ? "none" : env.executorId(), InetAddress.getLocalHost().getHostName(),
+          ProcessHandle.current().pid(), Kernels.description(),
+          ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+          env == null ? "none" : KryoSettings.describe(env.conf()), org.apache.spark.package$.MODULE$.SPARK_VERSION(),
+          Runtime.version() + " (" + System.getProperty("java.vm.vendor") + ")");
+    }
+
+    /** Whether the engine runs on its pure-Java kernels here (the native library did not load). */
+    public boolean javaKernels() {
+      return kernels.startsWith("cnn-spark kernels: java");
+    }
+
+    /** One line: the versions, the Vector API module, the serializer, the kernels. */
+    public String describe() {
+      return "Spark " + spark + ", JDK " + java + ", Vector API module " + (vectorModule ? "present" : "absent")
+          + ", serializer: " + serializer + "; " + kernels;
+    }
+
+    private String encode() {
+      return String.join("\t", executorId, host, Long.toString(pid), kernels, Boolean.toString(vectorModule), serializer,
+          spark, java);
+    }
+
+    private static Jvm decode(String[] f, int from) {
+      return new Jvm(f[from], f[from + 1], Long.parseLong(f[from + 2]), f[from + 3], Boolean.parseBoolean(f[from + 4]),
+          f[from + 5], f[from + 6], f[from + 7]);
+    }
+  }
+
+  /** What one partition did: the JVM it ran in and the weights it computed. */
+  public record Report(int partition, Jvm jvm, String weightsSha256) {
     /** Tab-separated, so a task returns a String (serialisable by any Spark serializer, Kryo registration or not). */
     String encode() {
-      return String.join("\t", Integer.toString(partition), executorId, host, Long.toString(pid), kernels, weightsSha256);
+      return partition + "\t" + weightsSha256 + "\t" + jvm.encode();
     }
 
     static Report decode(String line) {
       String[] f = line.split("\t", -1);
-      return new Report(Integer.parseInt(f[0]), f[1], f[2], Long.parseLong(f[3]), f[4], f[5]);
+      return new Report(Integer.parseInt(f[0]), Jvm.decode(f, 2), f[1]);
     }
   }
 
@@ -82,38 +119,12 @@ public final class ClusterCheck {
         trainer.trainBatch(pixels, labels, step * BATCH, BATCH, Seeds.mix(seed, partition, step));
       }
     }
-    SparkEnv env = SparkEnv.get();
-    return new Report(partition, env == null ? "none" : env.executorId(), InetAddress.getLocalHost().getHostName(),
-        ProcessHandle.current().pid(), Kernels.description(), sha256(net.paramsArray()));
+    return new Report(partition, Jvm.here(), sha256(net.paramsArray()));
   }
 
   static String sha256(float[] values) throws NoSuchAlgorithmException {
     ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES);
     bytes.asFloatBuffer().put(values);
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.array()));
-  }
-
-  public static void main(String[] args) {
-    SparkSession spark = SparkSession.builder().appName("cnn-spark cluster check").getOrCreate();
-    boolean fallback = false;
-    try {
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      int partitions = args.length > 0 ? Integer.parseInt(args[0]) : jsc.defaultParallelism();
-      List<Report> reports = run(jsc, partitions, 42);
-      for (Report r : reports) {
-        System.out.printf("partition %d: executor %s on %s (pid %d), weights sha256 %s, %s%n", r.partition(),
-            r.executorId(), r.host(), r.pid(), r.weightsSha256().substring(0, 16), r.kernels());
-        fallback |= r.kernels().startsWith("cnn-spark kernels: java");
-      }
-      long jvms = reports.stream().map(r -> r.host() + ":" + r.pid()).distinct().count();
-      System.out.printf("%d partitions ran in %d JVM(s), Spark %s%n", reports.size(), jvms, spark.version());
-      if (fallback) {
-        System.out.println("FAILED: some partitions ran on the pure-Java kernels (the reason is on their line); check that "
-            + "the jar holds the natives for the executors' platform and that -Dorg.bytedeco.javacpp.cachedir is writable");
-      }
-    } finally {
-      spark.stop();
-    }
-    System.exit(fallback ? 1 : 0);
   }
 }

@@ -44,4 +44,17 @@ public final class KryoSettings {
           + " spark.serializer unset (cnn-spark needs no Kryo)");
     }
   }
+
+  /**
+   * The serializer {@code conf} sets, in words: "Kryo with cnn-spark's registrator", "Kryo without
+   * cnn-spark's registrator", or the class's simple name (JavaSerializer when none is set).
+   */
+  public static String describe(SparkConf conf) {
+    String serializer = conf.get("spark.serializer", "org.apache.spark.serializer.JavaSerializer");
+    if (!serializer.equals(KRYO)) {
+      return serializer.substring(serializer.lastIndexOf('.') + 1);
+    }
+    return "Kryo " + (conf.get("spark.kryo.registrator", "").contains(REGISTRATOR) ? "with" : "without")
+        + " cnn-spark's registrator";
+  }
 }

@@ -2,15 +2,10 @@ package org.cnnspark.driver.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.zip.CRC32;
-import java.util.zip.Deflater;
+import org.cnnspark.driver.GrayPng;
 import org.cnnspark.engine.Shape;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -60,35 +55,13 @@ class ManyFilesTest extends SparkDataTest {
 
   /**
    * A 4x4 gray PNG whose first three pixels hold i, written by hand (ImageIO's writer would take
-   * longer than the load under test): signature, IHDR, one IDAT of filter-0 rows, IEND.
+   * longer than the load under test).
    */
-  static byte[] png(int i) throws IOException {
+  static byte[] png(int i) {
     byte[] rows = new byte[4 * 5];
     rows[1] = (byte) (i >> 16);
     rows[2] = (byte) (i >> 8);
     rows[3] = (byte) i;
-    Deflater deflater = new Deflater();
-    deflater.setInput(rows);
-    deflater.finish();
-    byte[] z = new byte[64];
-    int zlen = deflater.deflate(z);
-    deflater.end();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-    chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(4).putInt(4).put(new byte[] {8, 0, 0, 0, 0}).array());
-    chunk(out, "IDAT", Arrays.copyOf(z, zlen));
-    chunk(out, "IEND", new byte[0]);
-    return out.toByteArray();
-  }
-
-  private static void chunk(ByteArrayOutputStream out, String kind, byte[] data) throws IOException {
-    CRC32 crc = new CRC32();
-    byte[] k = kind.getBytes(StandardCharsets.US_ASCII);
-    crc.update(k);
-    crc.update(data);
-    out.write(ByteBuffer.allocate(4).putInt(data.length).array());
-    out.write(k);
-    out.write(data);
-    out.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    return GrayPng.of(4, 4, rows);
   }
 }

@@ -143,15 +143,15 @@ class StandaloneClusterIT {
   void twoExecutorJvmsLoadTheNativeKernelsFromTheFatJar() {
     long self = ProcessHandle.current().pid();
     List<Report> c = cluster.check();
-    assertEquals(2, c.stream().map(Report::pid).distinct().count(), "two executor JVMs expected: " + c);
-    assertEquals(2, c.stream().map(Report::executorId).distinct().count(), "two executors expected: " + c);
+    assertEquals(2, c.stream().map(r -> r.jvm().pid()).distinct().count(), "two executor JVMs expected: " + c);
+    assertEquals(2, c.stream().map(r -> r.jvm().executorId()).distinct().count(), "two executors expected: " + c);
     for (Report r : c) {
-      assertFalse(r.pid() == self || r.executorId().equals("driver"), "partition ran in the driver JVM: " + r);
+      assertFalse(r.jvm().pid() == self || r.jvm().executorId().equals("driver"), "partition ran in the driver JVM: " + r);
       assertEquals(backend(local.check().get(r.partition())), backend(r),
           "executor kernels differ from this JVM's (did the natives load from the fat jar?): " + r);
     }
     assertTrue(backend(local.check().get(0)).startsWith("openblas") || !System.getProperty("os.arch").matches("amd64|aarch64"),
-        "the native kernels did not load in this JVM: " + local.check().get(0).kernels());
+        "the native kernels did not load in this JVM: " + local.check().get(0).jvm().kernels());
     for (int i = 0; i < 2; i++) {
       assertEquals(local.check().get(i).weightsSha256(), c.get(i).weightsSha256(),
           "smoke check, partition " + i + ": weights differ between local[2] and the cluster");
@@ -179,7 +179,7 @@ class StandaloneClusterIT {
 
   /** "openblas-0.3.31" or "java", without the reason. */
   private static String backend(Report r) {
-    return r.kernels().replaceFirst("^cnn-spark kernels: ", "").replaceFirst(" \\(.*", "");
+    return r.jvm().kernels().replaceFirst("^cnn-spark kernels: ", "").replaceFirst(" \\(.*", "");
   }
 
   private static <T> T withSpark(String master, Function<SparkSession, T> body) {

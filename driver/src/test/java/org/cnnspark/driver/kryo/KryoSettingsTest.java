@@ -57,4 +57,12 @@ class KryoSettingsTest {
     assertEquals("false", theirs.get("spark.kryo.registrationRequired"), "a setting given is kept");
     KryoSettings.check(theirs);
   }
+
+  @Test
+  void describeNamesTheSerializerAndWhetherOursIsRegistered() {
+    assertEquals("JavaSerializer", KryoSettings.describe(new SparkConf(false)));
+    SparkConf kryo = new SparkConf(false).set("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+    assertEquals("Kryo without cnn-spark's registrator", KryoSettings.describe(kryo));
+    assertEquals("Kryo with cnn-spark's registrator", KryoSettings.describe(KryoSettings.apply(kryo)));
+  }
 }

@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.cnnspark.driver.cli.JarTaskTest;
 import org.cnnspark.driver.cli.Main;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,5 +73,51 @@ class CliProcessTest {
     assertFalse(r.output().contains("\tat "), "no stack trace without --verbose:\n" + r.output());
 
     assertFalse(Files.exists(out));
+  }
+
+  /** The arguments of a train run on a folder with one image that declares 40000x40000 pixels, and its paragraph. */
+  private String[] hugePngRun(String... extra) throws IOException {
+    Path folder = JarTaskTest.folderWithOneHugePng(dir.resolve("images"));
+    List<String> args = new ArrayList<>(List.of("train", "--master", "local[2]", "--data", folder.toString(),
+        "--arch", "flatten dense(2)", "--epochs", "1", "--workers", "2", "--out", dir.resolve("never").toString()));
+    args.addAll(List.of(extra));
+    return args.toArray(String[]::new);
+  }
+
+  private String hugePngParagraph() {
+    return "error: image file " + dir.resolve("images").toUri().toString().replaceFirst("^file:///", "file:/")
+        + "dog/zz-huge.png declares 40000x40000 pixels";
+  }
+
+  /**
+   * A bad record found in a task: the console ends with the CLI's paragraph, without Spark's
+   * logging of the task's exception (some 60 lines of traces) before it. Logged at Spark's default
+   * INFO level, as under spark-submit, where the schedulers' lines about the aborted stage carry
+   * the trace too.
+   */
+  @Test
+  void aBadRecordInATaskPrintsTheParagraphAlone() throws IOException, InterruptedException {
+    Path log = dir.resolve("quiet.log");
+    Result r = cli(log, List.of("-Xmx512m", "-Dlog4j2.configurationFile=org/apache/spark/log4j2-defaults.properties"), 2,
+        hugePngRun());
+    assertEquals(2, r.code(), r.output());
+    assertTrue(r.output().contains(hugePngParagraph()), r.output());
+    assertTrue(r.output().contains(" INFO Executor: Starting executor"), "not logged at INFO:\n" + tail(log));
+    assertFalse(r.output().contains("\tat ") || r.output().contains("ERROR Executor")
+        || r.output().contains("TaskSetManager: Lost task") || r.output().contains("Driver stacktrace"),
+        "Spark's task logging without --verbose:\n" + r.output());
+    assertFalse(Files.exists(dir.resolve("never")));
+  }
+
+  /** With --verbose, Spark's executor logs the task's exception with its trace, above the paragraph. */
+  @Test
+  @Tag("slow")
+  void withVerboseABadRecordInATaskKeepsSparksTrace() throws IOException, InterruptedException {
+    Result r = cli(dir.resolve("verbose.log"), "512m", 2, hugePngRun("--verbose"));
+    assertEquals(2, r.code(), r.output());
+    assertTrue(r.output().contains(hugePngParagraph()), r.output());
+    assertTrue(r.output().contains("ERROR Executor: Exception in task")
+        && r.output().contains("\tat org.cnnspark.driver.data.ImageFolderSource.read"),
+        "no task trace with --verbose:\n" + r.output());
   }
 }
