@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
@@ -26,7 +27,14 @@ public final class LocalSpark {
 
   /** local[threads] with Kryo, registration required, no UI. One per test class. */
   public static SparkSession start(int threads, String name) {
-    return SparkSession.builder()
+    return start(threads, name, Map.of());
+  }
+
+  /** As {@link #start(int, String)}, plus the settings in {@code extra}. */
+  public static SparkSession start(int threads, String name, Map<String, String> extra) {
+    SparkSession.Builder b = SparkSession.builder();
+    extra.forEach(b::config);
+    return b
         .master("local[" + threads + "]")
         .appName(name)
         .config("spark.ui.enabled", "false")
