@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
@@ -26,7 +27,14 @@ public final class LocalSpark {
 
   /** local[threads] with Kryo, registration required, no UI. One per test class. */
   public static SparkSession start(int threads, String name) {
-    return builder(threads, name).config(KryoSettings.apply(new SparkConf(false))).getOrCreate();
+    return start(threads, name, Map.of());
+  }
+
+  /** As {@link #start(int, String)}, plus the settings in {@code extra}. */
+  public static SparkSession start(int threads, String name, Map<String, String> extra) {
+    SparkSession.Builder b = builder(threads, name).config(KryoSettings.apply(new SparkConf(false)));
+    extra.forEach(b::config);
+    return b.getOrCreate();
   }
 
   /** local[threads], no UI, Spark's default serializer unless the caller sets one. */

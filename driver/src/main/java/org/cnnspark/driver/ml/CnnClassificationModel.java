@@ -9,8 +9,11 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -35,6 +38,11 @@ import scala.Option;
  * empty column name leaves that column out. Saved by {@code write().save(path)} as Spark's
  * metadata plus {@code path/data/model.cnn} (the engine's model file) and
  * {@code path/data/metrics.jsonl}; read back by {@link #load}, also inside a PipelineModel.
+ *
+ * <p>Its results are also Params, set by the model itself and refusing any other value:
+ * numClasses, classNames and trainingMetrics. Spark Connect's ML server shows a client a model's
+ * Params but none of its methods (deploy/README.md, "Spark Connect"). They are left out of the
+ * saved metadata, which model.cnn and metrics.jsonl already cover.
  */
 public final class CnnClassificationModel extends Model<CnnClassificationModel>
     implements ImageColumnsParams<CnnClassificationModel>, MLWritable {
@@ -45,6 +53,9 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
   private final List<String> metrics;
   private final int numClasses;
   private final Columns columns;
+  private final IntParam numClassesParam;
+  private final StringArrayParam classNamesParam;
+  private final StringArrayParam trainingMetricsParam;
   /** The weights as shipped to the executors, one broadcast per SparkContext, reused by every transform. */
   private transient Broadcast<float[]> weights;
   private transient SparkContext weightsContext;
@@ -54,12 +65,37 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
    * @param metrics the training rounds as JSON lines (may be empty)
    */
   public CnnClassificationModel(String uid, ModelFile model, List<String> metrics) {
+    // Java kernels: only the output shape is wanted here, no arithmetic
+    this(uid, model, metrics, model.network(new JavaGemm(), "model " + uid).numClasses());
+  }
+
+  /**
+   * A model without a network, which can neither transform nor be saved: Spark Connect's ML
+   * server lists the Models it may load through Java's ServiceLoader, which wants a public
+   * no-argument constructor (it never calls it). Get a model from {@link CnnClassifier#fit} or
+   * {@link #load}.
+   */
+  public CnnClassificationModel() {
+    this(Identifiable$.MODULE$.randomUID("cnnClassificationModel"), null, List.of(), 0);
+  }
+
+  private CnnClassificationModel(String uid, ModelFile model, List<String> metrics, int numClasses) {
     this.uid = uid;
     this.model = model;
     this.metrics = List.copyOf(metrics);
-    // Java kernels: only the output shape is wanted here, no arithmetic
-    this.numClasses = model.network(new JavaGemm(), "model " + uid).numClasses();
+    this.numClasses = numClasses;
     this.columns = ImageColumnsParams.Columns.of(this, "; empty = none");
+    String[] names = model == null ? new String[0] : model.classNames().toArray(String[]::new);
+    String[] lines = this.metrics.toArray(String[]::new);
+    numClassesParam = new IntParam(this, "numClasses", "result: number of classes the network predicts",
+        new Validators.Fixed<>(numClasses));
+    classNamesParam = new StringArrayParam(this, "classNames", "result: class names in index order (empty when the "
+        + "training data named none)", new Validators.Fixed<>(names));
+    trainingMetricsParam = new StringArrayParam(this, "trainingMetrics", "result: the training rounds as JSON lines, "
+        + "as metrics.jsonl holds them", new Validators.Fixed<>(lines));
+    set(numClassesParam, numClasses);
+    set(classNamesParam, names);
+    set(trainingMetricsParam, lines);
   }
 
   @Override
@@ -76,7 +112,23 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
     return numClasses;
   }
 
-  /** Architecture, input shape, classes, provenance, weights and optimizer state: what model.cnn holds. */
+  // Result Params (Spark finds them through these public methods); set by the model, read-only
+  public IntParam numClassesParam() {
+    return numClassesParam;
+  }
+
+  public StringArrayParam classNamesParam() {
+    return classNamesParam;
+  }
+
+  public StringArrayParam trainingMetricsParam() {
+    return trainingMetricsParam;
+  }
+
+  /**
+   * Architecture, input shape, classes, provenance, weights and optimizer state: what model.cnn
+   * holds; null for a model of the no-argument constructor.
+   */
   public ModelFile modelFile() {
     return model;
   }
@@ -88,11 +140,37 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
 
   /** A network holding this model's weights, for use without Spark. */
   public Network network() {
-    return model.network(org.cnnspark.engine.kernels.Kernels.gemm(), "model " + uid);
+    return trained().network(org.cnnspark.engine.kernels.Kernels.gemm(), "model " + uid);
+  }
+
+  private ModelFile trained() {
+    if (model == null) {
+      throw new IllegalStateException("model " + uid + " holds no network: it was made by the no-argument constructor, "
+          + "which exists for Spark Connect's class registry only; get a model from CnnClassifier.fit or "
+          + "CnnClassificationModel.load");
+    }
+    return model;
+  }
+
+  /**
+   * Bytes of the parameters, optimizer state and metrics, for Spark 4.1+'s Connect ML cache, which
+   * asks every model it keeps (Model.estimatedSize; not an override so that Spark 4.0 compiles it):
+   * Spark's default walks the object graph, which after a transform reaches the SparkContext.
+   */
+  public long estimatedSize() {
+    long bytes = 1024;
+    if (model != null) {
+      bytes += 4L * (model.params().length + model.optimizerState().length);
+    }
+    for (String line : metrics) {
+      bytes += 2L * line.length();
+    }
+    return bytes;
   }
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
+    ModelFile model = trained();
     StructType out = transformSchema(dataset.schema());
     RowImages images = RowImages.of(dataset.schema(), getFeaturesCol(), model.inputShape(), false);
     SparkContext sc = dataset.sparkSession().sparkContext();
@@ -113,6 +191,7 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
 
   @Override
   public StructType transformSchema(StructType schema) {
+    trained();
     requireFeatures(schema, getFeaturesCol());
     return outputSchema(schema, getPredictionCol(), getProbabilityCol(), getRawPredictionCol());
   }
@@ -141,11 +220,12 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
 
   @Override
   public CnnClassificationModel copy(ParamMap extra) {
-    return copyValues(new CnnClassificationModel(uid, model, metrics), extra).setParent(parent());
+    return copyValues(new CnnClassificationModel(uid, model, metrics, numClasses), extra).setParent(parent());
   }
 
   @Override
   public MLWriter write() {
+    trained();
     return new Writer(this);
   }
 
@@ -159,6 +239,9 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
 
   @Override
   public String toString() {
+    if (model == null) {
+      return "CnnClassificationModel: uid=" + uid + ", no network";
+    }
     return "CnnClassificationModel: uid=" + uid + ", architecture=" + model.spec() + ", inputShape=" + model.inputShape()
         + ", numClasses=" + numClasses;
   }
@@ -173,11 +256,15 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
 
     @Override
     public void saveImpl(String path) {
-      ParamsMetadata.save(instance, path, sparkSession());
+      // the metadata as before the result Params: older builds load the model, which holds its results
+      CnnClassificationModel saved = instance.copy(ParamMap.empty());
+      saved.clear(saved.numClassesParam).clear(saved.classNamesParam).clear(saved.trainingMetricsParam);
+      ParamsMetadata.save(saved, path, sparkSession());
+      String data = LocalSaving.dataDir(path);
       try {
-        ModelDir.write(path + "/data", instance.model, instance.metrics, sc().hadoopConfiguration());
+        ModelDir.write(data, instance.model, instance.metrics, sc().hadoopConfiguration());
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot write the model to " + path + "/data: " + e.getMessage(), e);
+        throw new UncheckedIOException("cannot write the model to " + data + ": " + e.getMessage(), e);
       }
     }
   }
@@ -188,14 +275,14 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel>
       DefaultParamsReader.Metadata metadata = ParamsMetadata.load(path, sparkSession(),
           CnnClassificationModel.class.getName());
       Configuration conf = sc().hadoopConfiguration();
+      String data = LocalSaving.dataDir(path);
       try {
-        String data = path + "/data";
         CnnClassificationModel m = new CnnClassificationModel(metadata.uid(), ModelDir.read(data, conf),
             ModelDir.readMetrics(data, conf));
         metadata.getAndSetParams(m, Option.empty());
         return m;
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot read the model in " + path + "/data: " + e.getMessage(), e);
+        throw new UncheckedIOException("cannot read the model in " + data + ": " + e.getMessage(), e);
       }
     }
   }

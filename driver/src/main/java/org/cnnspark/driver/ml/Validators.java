@@ -129,6 +129,21 @@ final class Validators {
     }
   }
 
+  /** Only the value a result Param was made with (arrays compared element by element): results are read, not set. */
+  static final class Fixed<T> extends AbstractFunction1<T, Object> implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final Object value;
+
+    Fixed(Object value) {
+      this.value = value;
+    }
+
+    @Override
+    public Object apply(T v) {
+      return java.util.Objects.deepEquals(v, value);
+    }
+  }
+
   /** Empty (roundsPerEpoch in every epoch) or a list of whole numbers >= 1, "8,2,1". */
   static final class RoundsSchedule extends AbstractFunction1<String, Object> implements Serializable {
     private static final long serialVersionUID = 1L;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.cnnspark.engine.Network;
 import org.cnnspark.engine.ModelSpec;
@@ -15,16 +16,22 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.ServiceLoader;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.Params;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -223,6 +230,70 @@ class CnnClassifierTest {
     assertArrayEquals(m.modelFile().params(), classifier().setEpochs(1).setAugment("crop=2,flip").fit(train)
         .modelFile().params(), "seeded: the same bits twice");
     assertThrows(IllegalArgumentException.class, () -> classifier().setAugment("rotate=5"));
+  }
+
+  /**
+   * What Spark Connect's ML server needs (SparkConnectMlTest runs it end to end): both classes in
+   * Java's ServiceLoader, which wants public no-argument constructors, and the results as Params,
+   * the only part of a model a Connect client sees; they are read-only and stay out of the saved
+   * metadata, so that builds before them load the model.
+   */
+  @Test
+  void registeredForSparkConnectWithTheResultsAsReadOnlyParams() throws IOException {
+    assertTrue(ServiceLoader.load(Estimator.class).stream().anyMatch(p -> p.type() == CnnClassifier.class));
+    assertTrue(ServiceLoader.load(Transformer.class).stream().anyMatch(p -> p.type() == CnnClassificationModel.class));
+    CnnClassificationModel empty = new CnnClassificationModel();
+    IllegalStateException noNetwork = assertThrows(IllegalStateException.class, () -> empty.transform(test));
+    assertTrue(noNetwork.getMessage().contains("CnnClassifier.fit or CnnClassificationModel.load"), noNetwork.getMessage());
+
+    CnnClassificationModel m = model(fitted);
+    assertEquals(10, m.getOrDefault(m.numClassesParam()));
+    assertEquals(m.trainingMetrics(), List.of(m.getOrDefault(m.trainingMetricsParam())));
+    assertEquals(0, m.getOrDefault(m.classNamesParam()).length, "pixel vectors name no classes");
+    assertThrows(IllegalArgumentException.class, () -> m.set(m.numClassesParam(), 5));
+    assertThrows(IllegalArgumentException.class, () -> m.copy(new ParamMap().put(m.trainingMetricsParam(), new String[0])));
+    assertEquals(10, m.copy(new ParamMap()).getOrDefault(m.numClassesParam()));
+
+    String path = dir.resolve("model-results").toString();
+    m.write().overwrite().save(path);
+    String metadata = spark.read().text(path + "/metadata").first().getString(0);
+    assertFalse(metadata.contains("numClasses") || metadata.contains("trainingMetrics"), metadata);
+    CnnClassificationModel loaded = CnnClassificationModel.load(path);
+    assertEquals(m.trainingMetrics(), List.of(loaded.getOrDefault(loaded.trainingMetricsParam())));
+  }
+
+  /**
+   * Spark 4.1+'s Connect ML cache keeps each model on the driver's disk too (MLWriter.saveToLocal,
+   * MLReader.loadFromLocal): the data must go there as well, whatever the default file system; a
+   * file system without an implementation stands in for HDFS. Skipped before Spark 4.1.
+   */
+  @Test
+  void savesAndLoadsOnTheDriversDiskWhenSparkAsksForIt() throws Exception {
+    java.lang.reflect.Method saveToLocal;
+    java.lang.reflect.Method loadFromLocal;
+    try {
+      saveToLocal = MLWriter.class.getMethod("saveToLocal", String.class);
+      loadFromLocal = MLReader.class.getMethod("loadFromLocal", String.class);
+    } catch (NoSuchMethodException e) {
+      assumeTrue(false, "Spark " + spark.version() + " has no local saving (4.1+)");
+      return;
+    }
+    CnnClassificationModel m = model(fitted);
+    Path local = dir.resolve("driver-local");
+    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    String defaultFs = conf.get("fs.defaultFS");
+    conf.set("fs.defaultFS", "nofs:///");
+    CnnClassificationModel loaded;
+    try {
+      saveToLocal.invoke(m.write(), local.toString());
+      loaded = (CnnClassificationModel) loadFromLocal.invoke(CnnClassificationModel.read(), local.toString());
+    } finally {
+      conf.set("fs.defaultFS", defaultFs);
+    }
+    assertTrue(Files.isRegularFile(local.resolve("metadata")), "Spark's local metadata file");
+    assertTrue(Files.isRegularFile(local.resolve("data/model.cnn")));
+    assertArrayEquals(m.modelFile().params(), loaded.modelFile().params());
+    assertEquals(m.trainingMetrics(), loaded.trainingMetrics());
   }
 
   @Test
