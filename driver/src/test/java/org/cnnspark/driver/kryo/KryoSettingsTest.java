@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apache.spark.SparkConf;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The one Kryo session setup: what it sets, what it keeps, and what it refuses. */
+@Tag("compat")
 class KryoSettingsTest {
   @Test
   void sessionsWithoutKryoAreRefusedWithWhatToSet() {

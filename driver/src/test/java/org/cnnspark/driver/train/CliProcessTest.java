@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.cnnspark.driver.cli.Main;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cases an in-process test cannot reach because the CLI would use the test's SparkSession, such as
  * a bad --master. {@link #cli} also runs {@link LargeModelTest}.
  */
+@Tag("compat")
 class CliProcessTest {
   @TempDir
   Path dir;
