@@ -23,9 +23,11 @@ usage: $(basename "$0") [--dir RUN_DIR] [--workers N] [--worker-cores C] [--work
   --workers        number of Worker JVMs (default: 2)
   --worker-cores   cores each worker offers (default: 1; one executor of 1 core per worker)
   --worker-memory  memory each worker offers to executors (default: 2g)
-  --spark-version  Spark to run (default: spark.version in pom.xml; 4.2.0 for the spark-4.2 profile)
+  --spark-version  Spark to run (default: spark.version in pom.xml; 4.1.0 or 4.2.0 for the spark-4.1 or
+                   spark-4.2 profile)
   --timeout        seconds to wait for the master and the workers (default: 180)
-Environment: CNN_SPARK_HOMES (where SPARK_HOME dirs are built, default: $root/runs),
+Environment: JAVA_HOME (the JDK of the daemons and their executors, as in Spark's own scripts;
+  default: java on the PATH), CNN_SPARK_HOMES (where SPARK_HOME dirs are built, default: $root/runs),
   CNN_SPARK_MASTER_PORT / CNN_SPARK_MASTER_UI_PORT (first port tried, default 17077 / 18080).
 EOF
 }
@@ -51,7 +53,8 @@ done
 log() { echo "start-cluster: $*" >&2; }
 die() { echo "start-cluster: error: $*" >&2; exit 1; }
 
-command -v java >/dev/null || die "java is not on the PATH; install a JDK 17+"
+java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+command -v "$java" >/dev/null || die "$java is not there: install a JDK 17+ (on the PATH, or set JAVA_HOME to it)"
 command -v curl >/dev/null || die "curl is needed to ask the master for its workers; apt-get install -y curl"
 mkdir -p "$run_dir"
 run_dir="$(cd "$run_dir" && pwd)"
@@ -112,7 +115,7 @@ free_port() {
 start_daemon() {
   local name="$1"; shift
   setsid bash -c 'echo $$ > "$0"; exec "$@"' "$run_dir/$name.pid" \
-    java $flags -Xmx512m -cp "$spark_home/jars/*" -Dspark.port.maxRetries=0 "$@" \
+    "$java" $flags -Xmx512m -cp "$spark_home/jars/*" -Dspark.port.maxRetries=0 "$@" \
     </dev/null >"$run_dir/$name.log" 2>&1 &
   local waited=0
   until [ -s "$run_dir/$name.pid" ]; do

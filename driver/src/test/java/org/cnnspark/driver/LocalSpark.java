@@ -3,12 +3,14 @@ package org.cnnspark.driver;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.zip.GZIPOutputStream;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
@@ -110,6 +112,21 @@ public final class LocalSpark {
       }
     }
     return images;
+  }
+
+  /** The version of the Spark on this JVM's classpath (4.0.1, 4.1.0, ...: the build's profile chose it). */
+  public static String sparkVersion() throws IOException {
+    try (InputStream in = SparkSession.class.getClassLoader().getResourceAsStream("spark-version-info.properties")) {
+      Properties p = new Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      String v = p.getProperty("version");
+      if (v == null) {
+        throw new IllegalStateException("spark-version-info.properties is not on the classpath: is spark-common-utils missing?");
+      }
+      return v;
+    }
   }
 
   /** Start of partition p of W over n records. */

@@ -26,6 +26,7 @@ import org.cnnspark.driver.kryo.KryoSettings;
 import org.cnnspark.engine.io.Idx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,6 +77,7 @@ class ExamplesTest {
     }
   }
 
+  @Tag("compat")
   @Test
   void fashionMnistPipelineLearnsAndSurvivesSaveAndLoad() throws IOException {
     Path data = fashionSubset(dir.resolve("fashion-small"), 1500, 400);
@@ -87,6 +89,7 @@ class ExamplesTest {
     assertEquals(r.accuracy(), r.reloadedAccuracy(), "the saved and loaded PipelineModel scores the same");
   }
 
+  @Tag("compat")
   @Test
   void imageFolderTrainingReadsClassFoldersOfPngs() throws IOException {
     Path folder = dir.resolve("images");

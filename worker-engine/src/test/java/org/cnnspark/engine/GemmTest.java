@@ -11,6 +11,7 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.cnnspark.engine.kernels.Gemm;
 import org.cnnspark.engine.kernels.Kernels;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -24,6 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * wrong index, transposition or scaling is far outside it. Floats outside the C matrix (before the
  * offset, between rows, after the end) must come back untouched.
  */
+@Tag("compat")
 class GemmTest {
   private static Gemm backend(String name) {
     return Probe.backend(name);

@@ -29,6 +29,7 @@ import org.cnnspark.engine.optim.OptimizerType;
 import org.cnnspark.engine.optim.Optimizers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -122,6 +123,7 @@ public class CliTest {
     return ModelDir.read(d.toString(), new Configuration());
   }
 
+  @Tag("compat")
   @Test
   void trainWritesModelMetricsAndProvenance() throws IOException {
     ModelFile m = readModel(model);
@@ -168,6 +170,7 @@ public class CliTest {
     assertEquals(last.testLoss(), j.get("loss").asDouble(), 1e-12);
   }
 
+  @Tag("compat")
   @Test
   void predictWritesCsvInRecordOrderAndSafetensorsGiveTheSame() throws IOException {
     Path csv = dir.resolve("pred.csv");

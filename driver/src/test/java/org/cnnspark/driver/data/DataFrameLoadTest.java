@@ -30,10 +30,12 @@ import org.apache.spark.sql.types.StructType;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.io.Idx;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** DataFrames and Parquet tables built here from Fashion-MNIST test images. */
+@Tag("compat")
 class DataFrameLoadTest extends SparkDataTest {
   @TempDir
   Path dir;

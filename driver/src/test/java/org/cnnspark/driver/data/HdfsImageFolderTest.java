@@ -30,6 +30,7 @@ import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.io.Idx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * JVM, read through the ordinary loader with a full hdfs://localhost:port path, against the same
  * tree on local disk. Prints files/s of the listing (the plan) and of the whole load for both.
  */
+@Tag("compat")
 class HdfsImageFolderTest extends SparkDataTest {
   static final int CLASSES = 10;
   static final int PER_CLASS = 60;

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An image folder of 100,000 small PNGs in 100 class folders (ImageNet has 1.28M in 1,000): every
  * file becomes one record, in order, with its folder's label. Prints files/s of the load.
- * Slow-tagged: it exercises our listing and decoding, not Spark's, so the Spark 4.2 pass skips it.
+ * Slow-tagged, and not among the compat tests that CI runs on the other Spark lines: it exercises our
+ * listing and decoding, not Spark's.
  */
 @Tag("slow")
 class ManyFilesTest extends SparkDataTest {

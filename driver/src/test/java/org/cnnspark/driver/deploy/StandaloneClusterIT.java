@@ -8,12 +8,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -37,6 +35,7 @@ import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.optim.OptimizerConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -51,6 +50,7 @@ import org.junit.jupiter.api.Timeout;
  * start the test is skipped with the script's output, unless CNN_SPARK_REQUIRE_CLUSTER=1 (set by
  * .ci/run), which turns that into a failure.
  */
+@Tag("compat")
 class StandaloneClusterIT {
   private static final Path ROOT = Path.of(System.getProperty("cnnspark.root", "..")).toAbsolutePath().normalize();
   private static final Path SPARK_JAR = Path.of(System.getProperty("cnnspark.sparkJar",
@@ -72,7 +72,7 @@ class StandaloneClusterIT {
     stopCluster(); // a cluster left behind by an interrupted earlier run
     Path err = RUN_DIR.resolve("start-cluster.err");
     Process p = new ProcessBuilder("bash", ROOT.resolve("deploy/standalone/start-cluster.sh").toString(),
-        "--dir", RUN_DIR.toString(), "--spark-version", sparkVersion(), "--timeout", "240")
+        "--dir", RUN_DIR.toString(), "--spark-version", LocalSpark.sparkVersion(), "--timeout", "240")
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
         .redirectError(err.toFile())
         .start();
@@ -201,21 +201,6 @@ class StandaloneClusterIT {
       return body.apply(spark);
     } finally {
       spark.stop();
-    }
-  }
-
-  /** The Spark version on this test's classpath (4.0.x, or 4.2.x under -Pspark-4.2): the cluster runs the same. */
-  private static String sparkVersion() throws IOException {
-    try (InputStream in = SparkSession.class.getClassLoader().getResourceAsStream("spark-version-info.properties")) {
-      Properties p = new Properties();
-      if (in != null) {
-        p.load(in);
-      }
-      String v = p.getProperty("version");
-      if (v == null) {
-        throw new IllegalStateException("spark-version-info.properties is not on the classpath: is spark-common-utils missing?");
-      }
-      return v;
     }
   }
 

@@ -13,9 +13,11 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoSerializer;
 import org.cnnspark.driver.data.Datasets;
 import org.cnnspark.driver.train.DistributedTrainer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The one Kryo session setup: what it sets, what it keeps, what it refuses, and how Kryo writes our classes. */
+@Tag("compat")
 class KryoSettingsTest {
   @Test
   void anySerializerIsAcceptedButKryoThatRequiresRegistrationWithoutOurClasses() {

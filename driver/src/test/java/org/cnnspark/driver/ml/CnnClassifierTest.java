@@ -57,6 +57,7 @@ import org.cnnspark.engine.optim.OptimizerType;
 import org.cnnspark.engine.optim.Optimizers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -122,6 +123,7 @@ class CnnClassifierTest {
     return (CnnClassificationModel) p.stages()[0];
   }
 
+  @Tag("compat")
   @Test
   void transformAddsColumnsAndTheEvaluatorAgreesWithDistributedScoring() {
     Dataset<Row> out = fitted.transform(test);
@@ -296,6 +298,7 @@ class CnnClassifierTest {
     assertEquals(m.trainingMetrics(), loaded.trainingMetrics());
   }
 
+  @Tag("compat")
   @Test
   void saveAndLoadTheModelTheEstimatorAndThePipelineModel() throws IOException {
     List<Row> before = fitted.transform(test).select("id", "probability").collectAsList();
@@ -331,6 +334,7 @@ class CnnClassifierTest {
    * decay 0 as Param defaults; Spark's reader restores them, and the estimator trains with them
    * (here Adam with lr 0.01, not Adam's own 0.001). The metadata is that build's, written out here.
    */
+  @Tag("compat")
   @Test
   void anEstimatorSavedWithTheOldDefaultsKeepsTrainingWithThem() throws IOException {
     Path saved = dir.resolve("estimator-old-defaults");
@@ -436,6 +440,7 @@ class CnnClassifierTest {
     }
   }
 
+  @Tag("compat")
   @Test
   void imageStructColumnsScoreLikeTheirPixelVectors() throws IOException {
     // The same 300 images as Spark's image struct (what spark.read().format("image") gives).
@@ -462,6 +467,7 @@ class CnnClassifierTest {
     assertEquals(List.of("id", "features", "label", "guess"), List.of(m.transform(test).schema().fieldNames()));
   }
 
+  @Tag("compat")
   @Test
   void theSharedColumnParamsAreSparkParamsOfTheirOwner() {
     CnnClassifier cnn = new CnnClassifier().setFeaturesCol("image").setPredictionCol("guess");
@@ -480,6 +486,7 @@ class CnnClassifierTest {
     assertEquals("rawPrediction", m.getRawPredictionCol());
   }
 
+  @Tag("compat")
   @Test
   void badParamsAndColumnsAreRefusedWithReasons() {
     assertThrows(IllegalArgumentException.class, () -> new CnnClassifier().setEpochs(0));

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cases an in-process test cannot reach because the CLI would use the test's SparkSession, such as
  * a bad --master. {@link #cli} also runs {@link LargeModelTest}.
  */
+@Tag("compat")
 class CliProcessTest {
   @TempDir
   Path dir;

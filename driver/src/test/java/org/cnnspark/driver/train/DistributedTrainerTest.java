@@ -31,6 +31,7 @@ import org.cnnspark.engine.Trainer;
 import org.cnnspark.engine.optim.OptimizerConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -40,6 +41,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * file order, one or several rounds per epoch, averaged or reset optimizer state); two workers give
  * the example-weighted mean of two engines, bit for bit; repeated runs are identical.
  */
+@Tag("compat")
 class DistributedTrainerTest {
   /** Small enough to be quick, with dropout so step seeds matter. */
   static final ModelSpec SPEC = ModelSpec.parse("conv(6,5) relu maxpool(2) dropout(0.25) flatten dense(24) relu dense(10)");

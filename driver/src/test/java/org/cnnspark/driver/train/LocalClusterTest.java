@@ -27,6 +27,7 @@ import org.cnnspark.engine.Network;
 import org.cnnspark.engine.Normalization;
 import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.optim.OptimizerConfig;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (both set for surefire in driver/pom.xml); this test fills SPARK_HOME/jars with links to the
  * jars on its own classpath, and gives the executors the class directories and JVM flags it runs with.
  */
+@Tag("compat")
 class LocalClusterTest {
   static final ModelSpec SPEC = ModelSpec.parse("conv(6,5) relu maxpool(2) dropout(0.25) flatten dense(24) relu dense(10)");
 
@@ -166,8 +168,8 @@ class LocalClusterTest {
   static List<String> jvmFlags() {
     List<String> flags = new ArrayList<>();
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-") || a.startsWith("--enable-native-access") || a.startsWith("-XX:+IgnoreUnrecognized")
-          || a.startsWith("-Djdk.reflect") || a.startsWith("-Dio.netty")) {
+      if (a.startsWith("--add-") || a.startsWith("--enable-native-access") || a.startsWith("--sun-misc-unsafe")
+          || a.startsWith("-XX:+IgnoreUnrecognized") || a.startsWith("-Djdk.reflect") || a.startsWith("-Dio.netty")) {
         flags.add(a);
       }
     }

@@ -26,6 +26,7 @@ import org.cnnspark.engine.Shape;
 import org.cnnspark.engine.optim.OptimizerConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * BatchNorm buffers, Adam, shards that straddle parameters and state, empty partitions), the
  * driver receiving about one vector a round however many workers, and divergence named as before.
  */
+@Tag("compat")
 class ShuffleReduceTest {
   /** 87,678 trainable parameters and 13 BatchNorm buffers: with momentum, 3 shards on 3 workers, one across the boundary. */
   static final ModelSpec SPEC = ModelSpec.parse("conv(6,5) batchnorm relu maxpool(2) flatten dense(100) relu dense(10)");
