@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
@@ -38,6 +39,7 @@ import org.w3c.dom.Node;
  * {@code SparkSubmit} (from the Maven jars on this test's classpath, which hold no cnn-spark class)
  * on {@code local[2]}, which must resolve the one jar and train with it.
  */
+@Tag("compat")
 class RuntimePackagesIT {
   private static final String COORDINATES = System.getProperty("cnnspark.runtime.coordinates",
       "org.cnnspark:cnn-spark-runtime-4.0_2.13:0.1.0-SNAPSHOT");
