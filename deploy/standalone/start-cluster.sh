@@ -6,7 +6,7 @@
 # (also written to RUN_DIR/cluster.env). Stop it with stop-cluster.sh and the same --dir.
 #
 # How it works without a distribution: SPARK_HOME/jars holds links to Spark's runtime jars (resolved
-# from deploy/standalone/pom.xml for the Spark version of the parent pom), and SPARK_SCALA_VERSION=2.13
+# from deploy/standalone/pom.xml for the Spark and Scala versions asked), and SPARK_SCALA_VERSION
 # tells Spark's launcher code which layout it is in; each Worker then launches executor JVMs with
 # SPARK_HOME/jars/* as their classpath, as a real cluster does. The application reaches the
 # executors as a jar (spark.jars / spark-submit), e.g. driver/target/cnn-spark-driver-*-spark.jar.
@@ -18,13 +18,14 @@ root="$(cd "$here/../.." && pwd)"
 usage() {
   cat <<EOF
 usage: $(basename "$0") [--dir RUN_DIR] [--workers N] [--worker-cores C] [--worker-memory M]
-                        [--spark-version V] [--timeout SECONDS]
+                        [--spark-version V] [--scala-version S] [--timeout SECONDS]
   --dir            where logs, pid files and work dirs go (default: $root/runs/standalone)
   --workers        number of Worker JVMs (default: 2)
   --worker-cores   cores each worker offers (default: 1; one executor of 1 core per worker)
   --worker-memory  memory each worker offers to executors (default: 2g)
   --spark-version  Spark to run (default: spark.version in pom.xml; 4.1.0 or 4.2.0 for the spark-4.1 or
                    spark-4.2 profile)
+  --scala-version  Scala binary version of that Spark's jars (default: 2.13; 2.12 for the spark-3.5 profile)
   --timeout        seconds to wait for the master and the workers (default: 180)
 Environment: JAVA_HOME (the JDK of the daemons and their executors, as in Spark's own scripts;
   default: java on the PATH), CNN_SPARK_HOMES (where SPARK_HOME dirs are built, default: $root/runs),
@@ -37,6 +38,7 @@ workers=2
 worker_cores=1
 worker_memory=2g
 spark_version=""
+scala_version=2.13
 timeout=180
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -45,6 +47,7 @@ while [ $# -gt 0 ]; do
     --worker-cores) worker_cores="$2"; shift 2 ;;
     --worker-memory) worker_memory="$2"; shift 2 ;;
     --spark-version) spark_version="$2"; shift 2 ;;
+    --scala-version) scala_version="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "start-cluster: unknown option '$1'" >&2; usage >&2; exit 2 ;;
@@ -72,12 +75,14 @@ fi
 
 # SPARK_HOME with jars/ linking Spark's runtime jars, built once per Spark version. Built in a
 # temporary directory and renamed, so two clusters starting at once never see a half-made one.
-spark_home="${CNN_SPARK_HOMES:-$root/runs}/spark-$spark_version"
+suffix=""
+[ "$scala_version" = 2.13 ] || suffix="_$scala_version"
+spark_home="${CNN_SPARK_HOMES:-$root/runs}/spark-$spark_version$suffix"
 if [ ! -f "$spark_home/classpath.txt" ]; then
   log "linking Spark $spark_version's jars from the Maven repository into $spark_home (once)"
   mkdir -p "$(dirname "$spark_home")"
   tmp="$(mktemp -d "$spark_home.tmp.XXXXXX")"
-  if ! mvn -q -B -f "$here/pom.xml" -Dspark.version="$spark_version" \
+  if ! mvn -q -B -f "$here/pom.xml" -Dspark.version="$spark_version" -Dscala.binary.version="$scala_version" \
       org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
       -Dmdep.includeScope=runtime -Dmdep.outputFile="$tmp/classpath.txt" >"$tmp/mvn.log" 2>&1; then
     cat "$tmp/mvn.log" >&2
@@ -94,12 +99,12 @@ if [ ! -f "$spark_home/classpath.txt" ]; then
   done
   mv -T "$tmp" "$spark_home" 2>/dev/null || rm -rf "$tmp" # another start made it first: use theirs
 fi
-[ -f "$spark_home/jars/spark-core_2.13-$spark_version.jar" ] \
-  || die "$spark_home/jars has no spark-core_2.13-$spark_version.jar; delete $spark_home and retry"
+[ -f "$spark_home/jars/spark-core_$scala_version-$spark_version.jar" ] \
+  || die "$spark_home/jars has no spark-core_$scala_version-$spark_version.jar; delete $spark_home and retry"
 
 flags="$(sed -n 's:.*<cnn.jvm.flags>\(.*\)</cnn.jvm.flags>.*:\1:p' "$root/pom.xml")"
 export SPARK_HOME="$spark_home"
-export SPARK_SCALA_VERSION=2.13
+export SPARK_SCALA_VERSION="$scala_version"
 export SPARK_LOCAL_IP=127.0.0.1
 
 # A port nobody listens on, from $1 upwards. Another process may still take it before the master

@@ -72,7 +72,7 @@ class StandaloneClusterIT {
     stopCluster(); // a cluster left behind by an interrupted earlier run
     Path err = RUN_DIR.resolve("start-cluster.err");
     Process p = new ProcessBuilder("bash", ROOT.resolve("deploy/standalone/start-cluster.sh").toString(),
-        "--dir", RUN_DIR.toString(), "--spark-version", LocalSpark.sparkVersion(), "--timeout", "240")
+        "--dir", RUN_DIR.toString(), "--spark-version", LocalSpark.sparkVersion(), "--scala-version", scalaBinaryVersion(), "--timeout", "240")
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
         .redirectError(err.toFile())
         .start();
@@ -209,5 +209,11 @@ class StandaloneClusterIT {
       fail(message + "\n(CNN_SPARK_REQUIRE_CLUSTER=1: failing instead of skipping)");
     }
     assumeTrue(ok, message);
+  }
+
+  /** "2.13" of the Scala on this classpath (the cluster's jars must be of the same Scala). */
+  static String scalaBinaryVersion() {
+    String v = scala.util.Properties$.MODULE$.versionNumberString();
+    return v.substring(0, v.indexOf('.', v.indexOf('.') + 1));
   }
 }
