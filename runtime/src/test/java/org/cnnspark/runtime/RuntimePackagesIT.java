@@ -130,7 +130,8 @@ class RuntimePackagesIT {
           jars.map(j -> j.getFileName().toString()).sorted().toList(), "the jars spark-submit added");
     }
     // the engine loaded its native kernels from the resolved jar, and training learned something
-    assertTrue(output.contains("cnn-spark kernels: openblas") || !System.getProperty("os.arch").matches("amd64|aarch64"),
+    assertTrue(output.contains("cnn-spark kernels: " + (System.getProperty("os.arch").equals("amd64") ? "dnnl" : "openblas"))
+        || !System.getProperty("os.arch").matches("amd64|aarch64"),
         "the native kernels did not load from the runtime jar:\n" + output);
     List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
     Matcher m = Pattern.compile("\"test_accuracy\":([0-9.eE-]+)").matcher(metrics.get(metrics.size() - 1));

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Both GEMM backends against a double-precision triple loop written here, on awkward sizes, all
@@ -37,7 +38,7 @@ class GemmTest {
         {65, 3, 17}, {1, 127, 33}, {127, 1, 65}, {33, 65, 127}, {127, 65, 33}, {17, 17, 1},
         {64, 128, 96}, {130, 70, 9}};
     Stream.Builder<Arguments> b = Stream.builder();
-    for (String backend : new String[] {"java", "native"}) {
+    for (String backend : new String[] {"java", "native", "dnnl"}) {
       for (int[] s : mnk) {
         b.add(Arguments.of(backend, s[0], s[1], s[2]));
       }
@@ -136,7 +137,7 @@ class GemmTest {
   }
 
   static Stream<String> backends() {
-    return Stream.of("java", "native");
+    return Stream.of("java", "native", "dnnl");
   }
 
   /** The interface promises identical bits for identical inputs (determinism rests on it). */
@@ -163,11 +164,12 @@ class GemmTest {
     }
   }
 
-  /** The two backends agree with each other as closely as float summation order allows. */
-  @Test
-  void javaAndNativeAgree() {
+  /** The backends agree with the Java one as closely as float summation order allows. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"native", "dnnl"})
+  void javaAndNativeAgree(String backendName) {
     Gemm java = backend("java");
-    Gemm nat = backend("native");
+    Gemm nat = backend(backendName);
     SplittableRandom rng = new SplittableRandom(3);
     int m = 65;
     int n = 33;
@@ -189,11 +191,17 @@ class GemmTest {
     assertEquals("java", Kernels.byName("java").name());
     assertEquals("java", Kernels.byName("JAVA").name());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Kernels.byName("cuda"));
-    assertTrue(e.getMessage().contains("unknown kernel backend 'cuda'") && e.getMessage().contains("java or native"), e.getMessage());
+    assertTrue(e.getMessage().contains("unknown kernel backend 'cuda'") && e.getMessage().contains("dnnl, openblas or java"), e.getMessage());
     String d = Kernels.description();
     assertTrue(d.startsWith("cnn-spark kernels: " + Kernels.gemm().name() + " ("), d);
     Gemm blas = backend("native");
     assertTrue(blas.name().startsWith("openblas"), blas.name());
     assertEquals(blas.name(), Kernels.byName("openblas").name());
+    Gemm dnnl = backend("dnnl");
+    assertTrue(dnnl.name().startsWith("dnnl-"), dnnl.name());
+    assertEquals(dnnl.name(), Kernels.byName("onednn").name());
+    if ("amd64".equals(System.getProperty("os.arch")) && System.getProperty("cnnspark.kernels") == null) {
+      assertEquals(dnnl.name(), Kernels.gemm().name(), "x86-64 picks oneDNN: " + d);
+    }
   }
 }

@@ -87,7 +87,7 @@ class GoldenTest {
   static Stream<Arguments> cases() {
     Stream.Builder<Arguments> b = Stream.builder();
     for (Case c : CASES) {
-      for (String kernels : new String[] {"native", "java"}) {
+      for (String kernels : new String[] {"dnnl", "native", "java"}) {
         for (boolean fuse : new boolean[] {true, false}) {
           b.add(Arguments.of(c.file(), c, kernels, fuse));
         }
@@ -215,7 +215,7 @@ class GoldenTest {
   @ParameterizedTest(name = "{0} {2} fuse={3}")
   @MethodSource("cases")
   void matchesPyTorch(String name, Case c, String kernels, boolean fuse) throws IOException {
-    Golden g = new Golden(c, Kernels.byName(kernels), fuse);
+    Golden g = new Golden(c, Probe.backend(kernels), fuse);
     g.checkForwardBackward();
     g.checkOptimizerSteps();
   }

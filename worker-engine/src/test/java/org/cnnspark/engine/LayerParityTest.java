@@ -46,11 +46,16 @@ class LayerParityTest {
       "3x9x7   ; conv(4,3,pad=1) batchnorm relu res(conv(4,3,pad=1,bias=false) batchnorm relu conv(4,3,pad=1) batchnorm) relu res(conv(6,3,stride=2,pad=1) batchnorm | conv(6,1,stride=2,bias=false) batchnorm) relu gap flatten dense(5) ; 4",
   })
   void javaAndNativeKernelsAgree(String shapeText, String specText, int n) {
+    agree(shapeText, specText, n, "native");
+    agree(shapeText, specText, n, "dnnl");
+  }
+
+  private void agree(String shapeText, String specText, int n, String kernels) {
     Shape shape = Shape.parse(shapeText.trim());
     ModelSpec spec = ModelSpec.parse(specText.trim());
     for (boolean fuse : new boolean[] {true, false}) {
       Network a = Network.create(spec, shape, Init.PYTORCH, 2, Probe.backend("java"), fuse);
-      Network b = Network.create(spec, shape, Init.PYTORCH, 2, Probe.backend("native"), fuse);
+      Network b = Network.create(spec, shape, Init.PYTORCH, 2, Probe.backend(kernels), fuse);
       GradientCheckTest.randomizeParameters(a, new SplittableRandom(4));
       GradientCheckTest.randomizeParameters(b, new SplittableRandom(4));
       assertArrayEquals(a.paramsArray(), b.paramsArray(), "same parameters on both backends");
@@ -58,7 +63,7 @@ class LayerParityTest {
       FloatBuffer x = Probe.gaussianBuffer(n * shape.size(), rng);
       float[] dy = Probe.gaussian(n * a.numClasses(), rng);
       for (boolean training : new boolean[] {true, false}) {
-        String what = specText.trim() + " on " + shape + " n=" + n + " training=" + training + " fuse=" + fuse;
+        String what = kernels + ": " + specText.trim() + " on " + shape + " n=" + n + " training=" + training + " fuse=" + fuse;
         Probe.assertClose(what + " logits", Probe.forward(a, x, n, training, 9), Probe.forward(b, x, n, training, 9), 1e-5);
         a.zeroGrads();
         b.zeroGrads();

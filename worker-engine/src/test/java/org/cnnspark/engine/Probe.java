@@ -19,27 +19,26 @@ import org.cnnspark.engine.layers.Layer;
 final class Probe {
   private Probe() {}
 
-  private static Gemm blas;
-  private static String blasError;
+  private static final java.util.Map<String, Object> NATIVE = new java.util.HashMap<>();
 
   /**
-   * A kernel backend by name; for "native", skips the calling test (JUnit assumption) when the
-   * OpenBLAS natives do not load on this platform, saying why.
+   * A kernel backend by name; for "native" (OpenBLAS) and "dnnl", skips the calling test (JUnit
+   * assumption) when the natives do not load on this platform, saying why.
    */
   static synchronized Gemm backend(String name) {
-    if (!name.equals("native")) {
+    if (!name.equals("native") && !name.equals("dnnl")) {
       return Kernels.byName(name);
     }
-    if (blas == null && blasError == null) {
+    Object got = NATIVE.computeIfAbsent(name, n -> {
       try {
-        blas = Kernels.byName("native");
+        return Kernels.byName(n);
       } catch (Throwable t) {
-        blasError = t.toString();
+        return t.toString();
       }
-    }
-    assumeTrue(blas != null, "native OpenBLAS did not load here (" + blasError
-        + "); linux-x86_64 and linux-arm64 natives ship in the jar: native tests skipped");
-    return blas;
+    });
+    assumeTrue(got instanceof Gemm, name + " kernels did not load here (" + got + "); the jar ships OpenBLAS for"
+        + " linux-x86_64 and linux-arm64, oneDNN for linux-x86_64: those tests skipped");
+    return (Gemm) got;
   }
 
   static float[] gaussian(int n, SplittableRandom rng) {

@@ -17,7 +17,7 @@ import picocli.CommandLine.Mixin;
 @Command(name = "check", mixinStandardHelpOptions = true,
     description = {"Check a cluster before a long job: one small task per core trains the tutorial CNN for a few steps "
         + "on synthetic images; prints, for the driver and each executor JVM, the Spark and JDK versions, whether the "
-        + "Vector API module is there, the serializer, and the engine's kernels (native OpenBLAS or pure Java).",
+        + "Vector API module is there, the serializer, and the engine's kernels (oneDNN or OpenBLAS, or pure Java).",
         "Fails (exit 1) when a JVM runs the pure-Java kernels."})
 public final class CheckCommand implements Callable<Integer> {
   static final long SEED = 42;

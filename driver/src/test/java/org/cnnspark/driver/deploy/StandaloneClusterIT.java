@@ -150,7 +150,8 @@ class StandaloneClusterIT {
       assertEquals(backend(local.check().get(r.partition())), backend(r),
           "executor kernels differ from this JVM's (did the natives load from the fat jar?): " + r);
     }
-    assertTrue(backend(local.check().get(0)).startsWith("openblas") || !System.getProperty("os.arch").matches("amd64|aarch64"),
+    assertTrue(backend(local.check().get(0)).startsWith(System.getProperty("os.arch").equals("amd64") ? "dnnl" : "openblas")
+        || !System.getProperty("os.arch").matches("amd64|aarch64"),
         "the native kernels did not load in this JVM: " + local.check().get(0).jvm().kernels());
     for (int i = 0; i < 2; i++) {
       assertEquals(local.check().get(i).weightsSha256(), c.get(i).weightsSha256(),
@@ -177,7 +178,7 @@ class StandaloneClusterIT {
     assertTrue(local.test().accuracy() > 0.2, "training did not learn: " + local.test());
   }
 
-  /** "openblas-0.3.31" or "java", without the reason. */
+  /** "dnnl-3.8.1", "openblas-0.3.30" or "java", without the reason. */
   private static String backend(Report r) {
     return r.jvm().kernels().replaceFirst("^cnn-spark kernels: ", "").replaceFirst(" \\(.*", "");
   }

@@ -15,6 +15,6 @@ public interface Gemm {
              FloatBuffer b, int bOff, int ldb,
              float beta, FloatBuffer c, int cOff, int ldc);
 
-  /** Short name for logs and provenance, e.g. {@code openblas-0.3.31} or {@code java}. */
+  /** Short name for logs and provenance, e.g. {@code dnnl-3.8.1}, {@code openblas-0.3.30} or {@code java}. */
   String name();
 }

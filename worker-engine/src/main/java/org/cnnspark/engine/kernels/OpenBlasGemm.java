@@ -16,13 +16,7 @@ public final class OpenBlasGemm implements Gemm {
   /** Loads the native library; throws (any Throwable) when it cannot. */
   public OpenBlasGemm() {
     loadOnce();
-    String version;
-    try {
-      version = Loader.getVersion("org.bytedeco", "openblas");
-    } catch (java.io.IOException e) {
-      version = null;
-    }
-    name = version == null ? "openblas" : "openblas-" + version.replaceFirst("-[0-9.]+$", "");
+    name = Kernels.versionedName("openblas");
   }
 
   /**
@@ -31,7 +25,7 @@ public final class OpenBlasGemm implements Gemm {
    * before Java can act, and setting one thread does not stop it. Once per JVM because OpenBLAS's
    * set-threads call restarts a stopped pool; sgemm on one thread never does.
    */
-  private static synchronized void loadOnce() {
+  static synchronized void loadOnce() {
     if (loaded) {
       return;
     }
@@ -41,21 +35,12 @@ public final class OpenBlasGemm implements Gemm {
     // absent when org.bytedeco.openblas.load picked another BLAS, whose threads the line above set.
     Pointer shutdown = Loader.addressof("blas_thread_shutdown_");
     if (shutdown != null && !shutdown.isNull()) {
-      new NoArgCall().put(shutdown).call(0);
+      // int blas_thread_shutdown_(void) through a void(int) pointer: on the two ABIs shipped (x86-64,
+      // AArch64) the unused argument sits in a register the callee ignores and the result is dropped,
+      // as OpenBLAS's own pthread_atfork registration of it as void(void) relies on
+      new IntCall().put(shutdown).call(0);
     }
     loaded = true;
-  }
-
-  /**
-   * The preset's compiled void(int) function pointer, aimed at {@code int blas_thread_shutdown_(void)}:
-   * on the two ABIs shipped (x86-64 and AArch64) the unused int argument sits in a register the
-   * callee ignores and the int result is dropped, as OpenBLAS's own pthread_atfork registration of
-   * it as void(void) relies on. It spares a native build step of our own.
-   */
-  private static final class NoArgCall extends org.bytedeco.openblas.presets.openblas_nolapack.SetNumThreads {
-    NoArgCall() {
-      super();
-    }
   }
 
   @Override

@@ -29,13 +29,9 @@ import org.junit.jupiter.api.Test;
 class NativeThreadsTest {
   @Test
   void noIdleOpenBlasPoolWhateverTheEnvironment() throws IOException, InterruptedException {
-    Map<String, String> unset = child(null);
-    Map<String, String> one = child("1");
-    int unsetThreads = Integer.parseInt(unset.get("threads"));
-    int oneThreads = Integer.parseInt(one.get("threads"));
-    assertTrue(unsetThreads <= oneThreads, "with OPENBLAS_NUM_THREADS unset the process has " + unsetThreads
-        + " threads after the kernels load, with it set to 1 " + oneThreads + " (" + Runtime.getRuntime().availableProcessors()
-        + " cores): OpenBLAS kept an idle pool\nunset: " + unset + "\nset: " + one);
+    Map<String, String> unset = child("native", "OPENBLAS_NUM_THREADS", null);
+    Map<String, String> one = child("native", "OPENBLAS_NUM_THREADS", "1");
+    assertNoMoreThreads(unset, one, "OPENBLAS_NUM_THREADS", "OpenBLAS kept an idle pool");
     assertEquals("1", unset.get("blas_cpu_number"), "OpenBLAS stays at one thread");
     assertEquals("1", one.get("blas_cpu_number"));
     assertEquals("0", unset.get("blas_server_avail"), "OpenBLAS's pool is stopped");
@@ -47,16 +43,39 @@ class NativeThreadsTest {
         && line.contains("spark.executor.extraJavaOptions"), line);
   }
 
-  /** Runs {@link #main} in a JVM whose OPENBLAS_NUM_THREADS is {@code value} (null: unset, with its fallbacks). */
-  private static Map<String, String> child(String value) throws IOException, InterruptedException {
+  /**
+   * oneDNN runs on OpenMP, which starts a team of one thread per core at the first parallel call
+   * unless OMP_NUM_THREADS says otherwise; the engine sets one thread per calling thread. Same
+   * comparison, and OpenBLAS (loaded alongside) stopped.
+   */
+  @Test
+  void noOpenMpTeamForOneDnn() throws IOException, InterruptedException {
+    Map<String, String> unset = child("dnnl", "OMP_NUM_THREADS", null);
+    Map<String, String> one = child("dnnl", "OMP_NUM_THREADS", "1");
+    assertNoMoreThreads(unset, one, "OMP_NUM_THREADS", "OpenMP kept a team");
+    assertEquals("0", unset.get("blas_server_avail"), "OpenBLAS's pool is stopped");
+    assertEquals(one.get("c"), unset.get("c"), "the same sgemm result either way");
+    assertTrue(unset.get("kernels").startsWith("cnn-spark kernels: dnnl-"), unset.get("kernels"));
+  }
+
+  private static void assertNoMoreThreads(Map<String, String> unset, Map<String, String> one, String var, String otherwise) {
+    int unsetThreads = Integer.parseInt(unset.get("threads"));
+    int oneThreads = Integer.parseInt(one.get("threads"));
+    assertTrue(unsetThreads <= oneThreads, "with " + var + " unset the process has " + unsetThreads
+        + " threads after an sgemm, with it set to 1 " + oneThreads + " (" + Runtime.getRuntime().availableProcessors()
+        + " cores): " + otherwise + "\nunset: " + unset + "\nset: " + one);
+  }
+
+  /** Runs {@link #main} with those kernels in a JVM whose {@code var} is {@code value} (null: unset, with its fallbacks). */
+  private static Map<String, String> child(String kernels, String var, String value) throws IOException, InterruptedException {
     // A fixed set of JVM threads (serial GC, no compiler threads added on demand), so the counts compare.
     List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:+UseSerialGC", "-XX:-UseDynamicNumberOfCompilerThreads", "-Xmx256m", "-Dcnnspark.kernels=native",
+        "-XX:+UseSerialGC", "-XX:-UseDynamicNumberOfCompilerThreads", "-Xmx256m", "-Dcnnspark.kernels=" + kernels,
         "-cp", System.getProperty("java.class.path"), NativeThreadsTest.class.getName());
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().keySet().removeAll(List.of("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"));
     if (value != null) {
-      pb.environment().put("OPENBLAS_NUM_THREADS", value);
+      pb.environment().put(var, value);
     }
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
