@@ -28,13 +28,13 @@ class ConvReferenceTest {
             continue;
           }
           boolean bias = count++ % 3 != 0;
-          for (String backend : new String[] {"java", "native"}) {
+          for (String backend : new String[] {"java", "native", "dnnl"}) {
             b.add(Arguments.of(backend, 4, k, s, p, bias, "3x7x5", 5, (count + (backend.equals("java") ? 0 : 1)) % 2 == 0));
           }
         }
       }
     }
-    for (String backend : new String[] {"java", "native"}) {
+    for (String backend : new String[] {"java", "native", "dnnl"}) {
       for (boolean training : new boolean[] {true, false}) {
         // 18x20 grids: chunks of 2 images, so a batch of 5 runs as 2 + 2 + 1
         b.add(Arguments.of(backend, 3, 3, 1, 0, true, "1x20x20", 5, training));

@@ -64,7 +64,7 @@ final class ConvGrid {
   private final boolean phased;
   private final int phaseH;
   private final int phaseW;
-  private float[] phases;
+  private final float[] phases;
   /** A chunk's cols on the heap, when rows are short (see im2col). */
   private float[] colsTile;
   /** Grids smaller than this many floats are gathered on the heap first. */
@@ -91,6 +91,7 @@ final class ConvGrid {
     this.phased = stride == 2 && !contiguous && liveTaps.length >= 4;
     this.phaseH = (in.h() + 2 * pad + 1) / 2;
     this.phaseW = (paddedW + 1) / 2;
+    this.phases = phased ? new float[in.c() * 4 * phaseH * phaseW] : null;
     this.padded = new float[in.c() * plane];
     this.image = new float[in.size()];
   }
@@ -149,7 +150,11 @@ final class ConvGrid {
       colsTile = Layer.tile(colsTile, patch * columns);
     }
     for (int b = 0; b < images; b++) {
-      padImage(x, first + b);
+      if (phased) {
+        phaseImage(x, first + b);
+      } else {
+        padImage(x, first + b);
+      }
       im2colImage(b * gridSize, columns, tiled);
     }
     if (tiled) {
@@ -179,9 +184,6 @@ final class ConvGrid {
     int row = 0;
     float[] out = tiled ? colsTile : Layer.tile(gathered, gridSize);
     gathered = tiled ? gathered : out;
-    if (phased) {
-      splitPhases();
-    }
     for (int ch = 0; ch < in.c(); ch++) {
       for (int tap : liveTaps) {
         int ki = tap / kernel;
@@ -216,21 +218,28 @@ final class ConvGrid {
     }
   }
 
-  /** phases[ch][row parity][column parity] = the padded plane's rows and columns of that parity. */
-  private void splitPhases() {
-    int paddedH = in.h() + 2 * pad;
-    phases = Layer.tile(phases, in.c() * 4 * phaseH * phaseW);
-    for (int ch = 0; ch < in.c(); ch++) {
-      for (int r = 0; r < paddedH; r++) {
-        int src = ch * plane + r * paddedW;
+  /**
+   * phases[ch][row parity][column parity] = the rows and columns of that parity of image n's padded
+   * planes, written straight from x; the padding's places are never written, so stay zero.
+   */
+  private void phaseImage(FloatBuffer x, int n) {
+    int c = in.c();
+    int h = in.h();
+    int w = in.w();
+    x.get(n * in.size(), image, 0, in.size());
+    int phase = phaseH * phaseW;
+    int evenJ = pad & 1; // padded column j + pad is even
+    int oddJ = 1 - evenJ;
+    for (int ch = 0; ch < c; ch++) {
+      for (int i = 0; i < h; i++) {
+        int r = i + pad;
         int even = ((ch * 4 + (r & 1) * 2) * phaseH + (r >> 1)) * phaseW;
-        int odd = even + phaseH * phaseW;
-        for (int c = 0; c + 1 < paddedW; c += 2) {
-          phases[even + (c >> 1)] = padded[src + c];
-          phases[odd + (c >> 1)] = padded[src + c + 1];
+        int s = (ch * h + i) * w;
+        for (int j = evenJ, d = even + ((evenJ + pad) >> 1); j < w; j += 2, d++) {
+          phases[d] = image[s + j];
         }
-        if ((paddedW & 1) == 1) {
-          phases[even + (paddedW >> 1)] = padded[src + paddedW - 1];
+        for (int j = oddJ, d = even + phase + ((oddJ + pad) >> 1); j < w; j += 2, d++) {
+          phases[d] = image[s + j];
         }
       }
     }
