@@ -98,7 +98,9 @@ public final class Pool2d extends Layer {
         for (int j = 0; j < wo; j++, o++) {
           int j0 = Math.max(j * stride - pad, 0);
           int j1 = Math.min(j * stride - pad + kernel, w);
-          if (max) {
+          if (max && kernel == 3 && i1 - i0 == 3 && j1 - j0 == 3) {
+            window3x3(xt, i0 * w + j0, w, yt, o, argmax, pl * ho * wo + o);
+          } else if (max) {
             int best = i0 * w + j0;
             float m = xt[best];
             for (int a = i0; a < i1; a++) {
@@ -126,6 +128,28 @@ public final class Pool2d extends Layer {
       y.put(pl * ho * wo, yt, 0, ho * wo);
     }
     return y;
+  }
+
+  /**
+   * A whole 3x3 window at p (a ResNet stem's max pool), unrolled: the general loop's comparisons in
+   * its order, so the same maximum and index.
+   */
+  private static void window3x3(float[] xt, int p, int w, float[] yt, int o, int[] arg, int ao) {
+    int best = p;
+    float m = xt[p];
+    for (int r = 0, q = p; r < 3; r++, q += w) {
+      float v0 = xt[q];
+      float v1 = xt[q + 1];
+      float v2 = xt[q + 2];
+      best = v0 > m ? q : best;
+      m = Math.max(m, v0);
+      best = v1 > m ? q + 1 : best;
+      m = Math.max(m, v1);
+      best = v2 > m ? q + 2 : best;
+      m = Math.max(m, v2);
+    }
+    arg[ao] = best;
+    yt[o] = m;
   }
 
   /**
