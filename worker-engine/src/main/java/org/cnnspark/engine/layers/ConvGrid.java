@@ -201,6 +201,10 @@ final class ConvGrid {
             for (int i = 0; i < outH; i++, d += outW) {
               System.arraycopy(phases, p + i * phaseW, out, d, outW);
             }
+          } else if (stride == 1) {
+            for (int i = 0; i < outH; i++, d += outW) {
+              System.arraycopy(padded, src + i * paddedW, out, d, outW);
+            }
           } else {
             for (int i = 0; i < outH; i++) {
               int s = src + i * stride * paddedW;
