@@ -42,6 +42,8 @@ class ConvReferenceTest {
         // 28x30 grids: one image per chunk
         b.add(Arguments.of(backend, 2, 3, 1, 1, true, "1x28x28", 3, training));
         b.add(Arguments.of(backend, 2, 5, 1, 2, true, "2x16x33", 7, training));
+        // 60x7 grids, rows 5 wide: one image per chunk, and training keeps every chunk's cols for backward
+        b.add(Arguments.of(backend, 3, 3, 1, 1, true, "2x60x5", 3, training));
       }
     }
     return b.build();

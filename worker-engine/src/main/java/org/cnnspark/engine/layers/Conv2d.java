@@ -19,7 +19,8 @@ import org.cnnspark.engine.kernels.ArrayOps;
  * output of the chunk on its grid, and the bias is added as the output is cut out of the grid.
  * Backward runs the same chunks: dY on the grid, then a GEMM each for dWeight and for dx (through
  * col2im). It redoes the chunk's im2col rather than keeping forward's for the whole batch: a
- * chunk stays in cache, the batch would not (keeping it made a training step ~15% slower).
+ * chunk stays in cache, the batch would not (keeping it made a training step ~15% slower); only
+ * where the whole batch's cols are small does it keep them ({@link ConvGrid#reserve}).
  *
  * <p>Fused epilogue: when the network follows this layer with ReLU and/or a max pool without
  * padding, this layer applies them while the output is still in cache, and those layers pass
@@ -155,18 +156,20 @@ public final class Conv2d extends Layer {
     }
     FloatBuffer w = packWeights();
     int wOff = grid.packed() ? 0 : weight;
+    grid.reserve(n, training);
     for (int first = 0; first < n; first += grid.imagesPerChunk) {
       int images = Math.min(grid.imagesPerChunk, n - first);
       int columns = grid.im2col(x, first, images);
       FloatBuffer cols = grid.cols();
+      int cOff = grid.colsOffset(first);
       if (pool == null) {
         // Y (OC, columns) = weight (OC, patch) * cols (patch, columns): channels first, as y
-        gemm.sgemm(false, false, oc, columns, patch, 1f, w, wOff, patch, cols, 0, columns, 0f, gemmOut, 0, columns);
+        gemm.sgemm(false, false, oc, columns, patch, 1f, w, wOff, patch, cols, cOff, columns, 0f, gemmOut, 0, columns);
         gemmOut.get(0, gridTile, 0, oc * columns);
         addBiasAndRelu(first, images, y);
       } else {
         // Y (columns, OC) = cols^T (columns, patch) * weight^T (patch, OC): channels last, for the pool
-        gemm.sgemm(true, true, columns, oc, patch, 1f, cols, 0, columns, w, wOff, patch, 0f, gemmOut, 0, oc);
+        gemm.sgemm(true, true, columns, oc, patch, 1f, cols, cOff, columns, w, wOff, patch, 0f, gemmOut, 0, oc);
         gemmOut.get(0, gridTile, 0, oc * columns);
         pool.forward(gridTile, first, images, biasValues, y);
       }
@@ -203,10 +206,13 @@ public final class Conv2d extends Layer {
       }
       FloatBuffer dY = gemmOut; // forward's output is free now: reuse it for dY
       dY.put(0, gridTile, 0, oc * columns);
-      grid.im2col(x, first, images);
+      if (!grid.kept()) {
+        grid.im2col(x, first, images);
+      }
       int ldY = channelsLast ? oc : columns;
       // dWeight (OC, patch) += dY (OC, columns) * cols^T (columns, patch), dY stored (columns, OC) when channels last
-      gemm.sgemm(channelsLast, true, oc, patch, columns, 1f, dY, 0, ldY, grid.cols(), 0, columns, 1f, g, gOff, patch);
+      gemm.sgemm(channelsLast, true, oc, patch, columns, 1f, dY, 0, ldY, grid.cols(), grid.colsOffset(first), columns, 1f,
+          g, gOff, patch);
       if (needDx) {
         // dcols (patch, columns) = weight^T (patch, OC) * dY (OC, columns), then col2im into dx
         gemm.sgemm(true, channelsLast, patch, columns, oc, 1f, w, wOff, patch, dY, 0, ldY, 0f, grid.dcols(columns), 0, columns);

@@ -72,6 +72,15 @@ final class ConvGrid {
   private float[] dcolsTile;
   private FloatBuffer cols;
   private FloatBuffer dcols;
+  /**
+   * Training keeps every chunk's cols from forward for backward, instead of redoing im2col there,
+   * where output rows are shorter than KEEP_WIDTH (im2col copies a few floats at a time: a ResNet's
+   * late planes) and the whole batch's take at most KEEP_FLOATS. Wider planes gain nothing from it:
+   * the tutorial CNN's conv2 (8 to 10 wide) trained 2-6% slower.
+   */
+  private static final int KEEP_WIDTH = 8;
+  private static final long KEEP_FLOATS = 2L << 20;
+  private boolean keeping;
 
   ConvGrid(Shape in, Shape out, int kernel, int stride, int pad) {
     this.in = in;
@@ -125,9 +134,30 @@ final class ConvGrid {
     return liveTaps.length < kernel * kernel;
   }
 
-  /** im2col's output, (patch, columns) for the last chunk; a GEMM operand. */
+  /** im2col's output, (patch, columns) for the last chunk at {@link #colsOffset}; a GEMM operand. */
   FloatBuffer cols() {
     return cols;
+  }
+
+  /**
+   * Called before a forward pass of n images: whether this pass keeps its cols for backward
+   * ({@link #kept}); only a training pass does.
+   */
+  void reserve(int n, boolean training) {
+    keeping = training && outW < KEEP_WIDTH && (long) patch * gridSize * n <= KEEP_FLOATS;
+    if (keeping) {
+      cols = Buffers.ensure(cols, (long) patch * gridSize * n);
+    }
+  }
+
+  /** Whether forward kept the cols of every chunk, so backward need not redo im2col. */
+  boolean kept() {
+    return keeping;
+  }
+
+  /** Where in cols the chunk starting at image first lies. */
+  int colsOffset(int first) {
+    return keeping ? first * gridSize * patch : 0;
   }
 
   /** col2im's input: (patch, columns) for a chunk of the given number of columns, for a GEMM to fill. */
@@ -142,7 +172,8 @@ final class ConvGrid {
    */
   int im2col(FloatBuffer x, int first, int images) {
     int columns = images * gridSize;
-    cols = Buffers.ensure(cols, (long) patch * columns);
+    int base = colsOffset(first);
+    cols = Buffers.ensure(cols, (long) base + (long) patch * columns);
     // Short rows (a ResNet's small planes) go to a heap tile and into cols in one copy: a put
     // into a direct buffer per row of 1-80 floats cost more than the copying itself.
     boolean tiled = gridSize < TILED_ROWS;
@@ -155,10 +186,10 @@ final class ConvGrid {
       } else {
         padImage(x, first + b);
       }
-      im2colImage(b * gridSize, columns, tiled);
+      im2colImage(base, b * gridSize, columns, tiled);
     }
     if (tiled) {
-      cols.put(0, colsTile, 0, patch * columns);
+      cols.put(base, colsTile, 0, patch * columns);
     }
     return columns;
   }
@@ -180,7 +211,7 @@ final class ConvGrid {
    * cols rows (ch, live tap), columns [col, col + gridSize): the padded image seen through each
    * tap; written to colsTile instead when {@code tiled}.
    */
-  private void im2colImage(int col, int columns, boolean tiled) {
+  private void im2colImage(int base, int col, int columns, boolean tiled) {
     int row = 0;
     float[] out = tiled ? colsTile : Layer.tile(gathered, gridSize);
     gathered = tiled ? gathered : out;
@@ -193,18 +224,14 @@ final class ConvGrid {
         if (contiguous && tiled) {
           System.arraycopy(padded, src, out, d, gridSize);
         } else if (contiguous) {
-          cols.put(row * columns + col, padded, src, gridSize);
+          cols.put(base + row * columns + col, padded, src, gridSize);
         } else {
           if (phased) {
             // output (i, j) reads padded (2i + ki, 2j + kj): phase (ki & 1, kj & 1) at (i + ki / 2, j + kj / 2)
             int p = ((ch * 4 + (ki & 1) * 2 + (kj & 1)) * phaseH + (ki >> 1)) * phaseW + (kj >> 1);
-            for (int i = 0; i < outH; i++, d += outW) {
-              System.arraycopy(phases, p + i * phaseW, out, d, outW);
-            }
+            copyRows(phases, p, phaseW, out, d);
           } else if (stride == 1) {
-            for (int i = 0; i < outH; i++, d += outW) {
-              System.arraycopy(padded, src + i * paddedW, out, d, outW);
-            }
+            copyRows(padded, src, paddedW, out, d);
           } else {
             for (int i = 0; i < outH; i++) {
               int s = src + i * stride * paddedW;
@@ -214,10 +241,25 @@ final class ConvGrid {
             }
           }
           if (!tiled) {
-            cols.put(row * columns + col, out, 0, gridSize);
+            cols.put(base + row * columns + col, out, 0, gridSize);
           }
         }
         row++;
+      }
+    }
+  }
+
+  /** outH rows of outW floats, rows {@code step} apart in from, one after another into to. */
+  private void copyRows(float[] from, int s, int step, float[] to, int d) {
+    if (outW >= 16) {
+      for (int i = 0; i < outH; i++, s += step, d += outW) {
+        System.arraycopy(from, s, to, d, outW);
+      }
+    } else { // an arraycopy's fixed cost exceeds copying a few floats
+      for (int i = 0; i < outH; i++, s += step) {
+        for (int j = 0; j < outW; j++) {
+          to[d++] = from[s + j];
+        }
       }
     }
   }
