@@ -84,21 +84,25 @@ public final class BenchCommand implements Callable<Integer> {
           Bench.Result r = bench.run(m, shape, t, b);
           results.add(r);
           if (!json) {
-            System.out.printf("%-6s %-9s %7d %5d %12.0f%n", m, shape, t, b, r.imgPerS());
+            // a ResNet-50 at 224x224 runs a few images a second: show a decimal there
+            System.out.printf(r.imgPerS() < 100 ? "%-6s %-9s %7d %5d %12.1f%n" : "%-6s %-9s %7d %5d %12.0f%n", m, shape, t, b,
+                r.imgPerS());
           }
         }
       }
     }
+    // at the training batch asked for: a large model's step at 64 may not fit where 16 does
+    int memoryBatch = batch != null ? batch : 64;
     List<Map<String, Object>> memory = new ArrayList<>();
     for (Shape shape : inputShapes) {
-      memory.add(bench.trainingMemory(shape, 64));
+      memory.add(bench.trainingMemory(shape, memoryBatch));
     }
     if (json) {
       System.out.println(Bench.toJson(gemm.name(), results, memory));
     } else {
       for (Map<String, Object> m : memory) {
-        System.out.printf("training step memory at batch 64, %s: engine tensors %.1f MB, process peak RSS %.0f MB%n",
-            m.get("input_shape"), ((Number) m.get("engine_tensor_bytes")).doubleValue() / 1e6,
+        System.out.printf("training step memory at batch %d, %s: engine tensors %.1f MB, process peak RSS %.0f MB%n",
+            memoryBatch, m.get("input_shape"), ((Number) m.get("engine_tensor_bytes")).doubleValue() / 1e6,
             ((Number) m.get("process_peak_rss_bytes")).doubleValue() / 1e6);
       }
     }

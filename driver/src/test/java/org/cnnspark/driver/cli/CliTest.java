@@ -289,6 +289,17 @@ public class CliTest {
     }
   }
 
+  /** bench measures at the batch asked for, the training step's memory included, and names its kernels. */
+  @Test
+  void benchReportsAtTheBatchAskedFor() {
+    Run r = run("bench", "--arch", SMALL_ARCH, "--input-shape", "1x8x8", "--batch", "4", "--threads", "1",
+        "--mode", "train", "--repeats", "5", "--seconds", "0.05");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("cnn-spark kernels: "), r.out());
+    assertTrue(r.out().matches("(?s).*train +1x8x8 +1 +4 +[0-9.]+\\n.*"), r.out());
+    assertTrue(r.out().contains("training step memory at batch 4, 1x8x8: engine tensors"), r.out());
+  }
+
   /** train's help lists every registered optimizer and the defaults of the settings not given, and the outer rules. */
   @Test
   void trainHelpListsTheOptimizers() {
