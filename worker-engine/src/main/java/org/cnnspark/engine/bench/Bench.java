@@ -129,6 +129,16 @@ public final class Bench {
 
   /** Memory of one training step at the given batch: engine tensors (params, grads, state, activations). */
   public Map<String, Object> trainingMemory(Shape input, int batch) {
+    // the timed cells' networks are garbage by now, their direct buffers freed only after a
+    // collection: without one, a collection during this step hid them (0 MB, or too little)
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     long before = directBytes();
     Network net = Network.create(spec, input, Init.PYTORCH, 1, gemm);
     byte[] pixels = new byte[batch * input.size()];
