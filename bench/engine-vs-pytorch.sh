@@ -6,8 +6,10 @@
 # ratio), and, at 1 thread, img/s per second of process CPU time (the peer's cputime beside ours),
 # which a shared machine disturbs far less. PyTorch's side is bench/peers/torch_peer.py.
 # ARCH=resnet18 (resnet34, resnet50) sets ours resnet18(classes=10) beside torchvision's; SHAPES
-# (default 1x28x28,3x32x32) and THREADS (default 1,2) choose the cells, e.g.
+# (default 1x28x28,3x32x32) and THREADS (default 1,2) choose the cells, BATCH the batch of both
+# modes on both sides (default 64 train, 256 infer) and WARMUP PyTorch's untimed steps (20), e.g.
 #   ARCH=resnet18 SHAPES=3x32x32 THREADS=1 ROUNDS=3 bench/engine-vs-pytorch.sh
+#   ARCH=resnet50 SHAPES=3x224x224 BATCH=16 WARMUP=3 THREADS=1 bench/engine-vs-pytorch.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${OUT:-$root/target/bench}"
@@ -16,19 +18,25 @@ peer="$root/bench/peers/torch_peer.py"
 arch="${ARCH:-tutorial-cnn}"
 shapes="${SHAPES:-1x28x28,3x32x32}"
 threads="${THREADS:-1,2}"
+batch=()
+[ -z "${BATCH:-}" ] || batch=(--batch "$BATCH")
+warmup="${WARMUP:-20}"
 ourarch="$arch"
 [ "$arch" = tutorial-cnn ] || ourarch="$arch(classes=10)"
 mkdir -p "$out"
 torchcpu() {
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OMP_NUM_THREADS=1 \
-    /usr/bin/python3 "$peer" cputime --arch "$arch" --input-shape "$shapes" > "$out/torchcpu-$1.json"
+    /usr/bin/python3 "$peer" cputime --arch "$arch" --input-shape "$shapes" "${batch[@]}" --warmup "$warmup" \
+    > "$out/torchcpu-$1.json"
 }
 torch() {
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OMP_WAIT_POLICY=PASSIVE \
-    /usr/bin/python3 "$peer" throughput --arch "$arch" --input-shape "$shapes" --threads "$threads" > "$out/torch-$1.json"
+    /usr/bin/python3 "$peer" throughput --arch "$arch" --input-shape "$shapes" --threads "$threads" "${batch[@]}" \
+    --warmup "$warmup" > "$out/torch-$1.json"
 }
 ours() {
-  "$root/bin/cnn-spark" bench --json --arch "$ourarch" --input-shape "$shapes" --threads "$threads" > "$out/ours-$1.json"
+  "$root/bin/cnn-spark" bench --json --arch "$ourarch" --input-shape "$shapes" --threads "$threads" "${batch[@]}" \
+    > "$out/ours-$1.json"
 }
 for r in $(seq 1 "$rounds"); do
   if (( r % 2 )); then ours "$r"; torch "$r"; torchcpu "$r"; else torchcpu "$r"; torch "$r"; ours "$r"; fi

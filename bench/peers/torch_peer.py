@@ -49,9 +49,9 @@ class Cell:
     """One (mode, input shape, threads) cell: model, optimizer and batches built once, then timed
     runs on demand."""
 
-    def __init__(self, mode, shape, threads, seconds, arch="tutorial-cnn", warmup=20, seed=0):
+    def __init__(self, mode, shape, threads, seconds, arch="tutorial-cnn", warmup=20, seed=0, batch=None):
         self.mode, self.shape, self.threads = mode, shape, threads
-        self.batch = TRAIN_BATCH if mode == "train" else INFER_BATCH
+        self.batch = batch or (TRAIN_BATCH if mode == "train" else INFER_BATCH)
         torch.set_num_threads(threads)
         torch.manual_seed(seed)
         if arch == "tutorial-cnn":
@@ -98,8 +98,8 @@ class Cell:
 
 def measure(args, threads, clock, field):
     shapes = [tuple(int(d) for d in s.split("x")) for s in args.input_shape.split(",")]
-    cells = [Cell(mode, shape, t, args.seconds, args.arch) for shape in shapes for mode in ("train", "infer")
-             for t in threads]
+    cells = [Cell(mode, shape, t, args.seconds, args.arch, warmup=args.warmup, batch=args.batch)
+             for shape in shapes for mode in ("train", "infer") for t in threads]
     for _ in range(args.repeats):
         for cell in cells:
             cell.run(clock)
@@ -154,6 +154,8 @@ def main():
     ap.add_argument("--threads", default="1,2", help="thread counts (throughput)")
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per cell, median reported")
     ap.add_argument("--seconds", type=float, default=1.0, help="length of one timed run")
+    ap.add_argument("--batch", type=int, default=0, help="batch of both modes (throughput, cputime; 0: 64 train, 256 infer)")
+    ap.add_argument("--warmup", type=int, default=20, help="untimed steps per cell first (throughput, cputime)")
     ap.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist", help="Fashion-MNIST IDX .gz files (train)")
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--threads-train", type=int, default=1, help="threads for train")
